@@ -1,0 +1,224 @@
+"""The one exception tree of otpkit.
+
+Every failure a user can meet is one of these; none of their messages ever contains an API key.
+
+    OtpkitError
+    ├── ConfigurationError            missing/invalid provider, key, base URL, browser
+    ├── BudgetExceededError           a rental would push net spend over the budget
+    ├── CodeTimeoutError              no code before the deadline (also a built-in TimeoutError)
+    └── ProviderError                 the provider answered (or failed to) in a way we cannot use
+        ├── AuthenticationError       invalid or inactive API key
+        ├── InsufficientBalanceError  not enough money for the order
+        ├── OutOfStockError           no numbers for that product
+        ├── ProductNotFoundError      unknown product / service, or no catalogue match
+        ├── OrderNotFoundError        unknown order / number id
+        ├── RentalCancelledError      the provider reports the rental as cancelled
+        ├── RateLimitError            HTTP 429; ``retry_after`` seconds when the provider said
+        ├── ValidationError           HTTP 422 with per-field ``errors``
+        ├── MalformedResponseError    not JSON, truncated, or an unexpected shape
+        ├── AmbiguousOrderError       an order request whose reply was lost: it may have charged
+        ├── ServerError               HTTP 5xx
+        └── NetworkError              connection failed or dropped
+            └── RequestTimeoutError   no reply within the client timeout (also a TimeoutError)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TypedDict
+
+from typing_extensions import Unpack
+
+from otpkit._redact import redact
+
+__all__ = [
+    "AmbiguousOrderError",
+    "AuthenticationError",
+    "BudgetExceededError",
+    "CodeTimeoutError",
+    "ConfigurationError",
+    "InsufficientBalanceError",
+    "MalformedResponseError",
+    "NetworkError",
+    "OrderNotFoundError",
+    "OtpkitError",
+    "OutOfStockError",
+    "ProductNotFoundError",
+    "ProviderError",
+    "RateLimitError",
+    "RentalCancelledError",
+    "RequestTimeoutError",
+    "ServerError",
+    "ValidationError",
+]
+
+
+class OtpkitError(Exception):
+    """Base class of every error raised by otpkit. Its message never shows a registered API key."""
+
+    def __init__(self, message: str = "") -> None:
+        # Redacting here covers every error, including provider replies that echo the key.
+        super().__init__(redact(message))
+
+
+class ConfigurationError(OtpkitError):
+    """The configuration is missing or invalid (provider, API key, base URL, browser...)."""
+
+
+class BudgetExceededError(OtpkitError):
+    """Renting would push the net spend (charged minus refunded) over the configured budget."""
+
+    def __init__(self, message: str, *, budget: Decimal, spent: Decimal, price: Decimal) -> None:
+        super().__init__(message)
+        self.budget = budget
+        self.spent = spent
+        self.price = price
+
+
+class CodeTimeoutError(OtpkitError, TimeoutError):
+    """No code arrived before the deadline."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        rental_id: str = "",
+        number: str = "",
+        waited: float = 0.0,
+        polls: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.rental_id = rental_id
+        self.number = number
+        self.waited = waited
+        self.polls = polls
+
+
+class _ProviderContext(TypedDict, total=False):
+    provider: str
+    status: int | None
+    provider_message: str | None
+    endpoint: str
+
+
+class ProviderError(OtpkitError):
+    """The provider refused a request or answered in a way otpkit cannot use.
+
+    ``provider`` names the provider, ``status`` is the HTTP status (None when no reply came),
+    ``provider_message`` is what the provider said, and ``endpoint`` which call it was.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status: int | None = None,
+        provider_message: str | None = None,
+        endpoint: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+        self.provider_message = redact(provider_message) if provider_message else provider_message
+        self.endpoint = endpoint
+
+
+class AuthenticationError(ProviderError):
+    """The API key is invalid or inactive."""
+
+
+class InsufficientBalanceError(ProviderError):
+    """The account has not enough balance for the order."""
+
+
+class OutOfStockError(ProviderError):
+    """No numbers are available for the product."""
+
+
+class ProductNotFoundError(ProviderError):
+    """The product or service does not exist, or nothing in the catalogue matched a search."""
+
+    def __init__(
+        self, message: str, *, suggestions: Sequence[str] = (), **kwargs: Unpack[_ProviderContext]
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.suggestions = list(suggestions)
+
+
+class OrderNotFoundError(ProviderError):
+    """The order / number id is unknown to the provider (or not owned by this key)."""
+
+
+class RentalCancelledError(ProviderError):
+    """The provider reports the rental as cancelled, so no code will ever arrive."""
+
+
+class RateLimitError(ProviderError):
+    """The provider throttled the request (HTTP 429)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, **kwargs: Unpack[_ProviderContext]
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ValidationError(ProviderError):
+    """The provider rejected the request's fields (HTTP 422)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Mapping[str, Sequence[str]] | None = None,
+        **kwargs: Unpack[_ProviderContext],
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.errors = {field: list(msgs) for field, msgs in (errors or {}).items()}
+
+
+class MalformedResponseError(ProviderError):
+    """The reply was not JSON, was truncated, or had an unexpected shape.
+
+    ``transient`` is True when the body could not be read at all (cut off, an HTML error page
+    from a proxy): such a read is worth repeating, an unexpected shape is not.
+    """
+
+    transient: bool = False
+
+
+class AmbiguousOrderError(ProviderError):
+    """An order request got no usable reply: the provider may or may not have charged for it.
+
+    Never retried blindly. ``product_id`` and ``sent_at`` say what was asked and when, so the
+    caller can reconcile against the provider's order list.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        product_id: str = "",
+        sent_at: datetime | None = None,
+        **kwargs: Unpack[_ProviderContext],
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.product_id = product_id
+        self.sent_at = sent_at
+
+
+class ServerError(ProviderError):
+    """The provider failed with an HTTP 5xx."""
+
+
+class NetworkError(ProviderError):
+    """The connection to the provider failed or dropped before a reply arrived."""
+
+
+class RequestTimeoutError(NetworkError, TimeoutError):
+    """The provider did not reply within the client timeout."""

@@ -1,0 +1,1 @@
+"""pytest plugin of otpkit: phone-number and OTP fixtures (registered through ``pytest11``)."""
