@@ -1,0 +1,151 @@
+"""Serve an ASGI app with uvicorn on a background thread: the sandbox and the webhook receiver.
+
+The socket is bound before the server starts, so the port is known at once (port 0 picks a free
+one), and the server runs its own event loop, so callers need none and may be sync or async.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import FrameType, TracebackType
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from otpkit._errors import OtpkitError
+
+__all__ = ["BackgroundServer", "bind", "url_host", "wait_until_stopped", "write_atomically"]
+
+_START_TIMEOUT = 10.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: a free port); ``OtpkitError`` if impossible."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise OtpkitError(f"cannot listen on {host}:{port}: {error}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":  # on Windows this option would let two servers share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as error:
+        sock.close()
+        raise OtpkitError(f"cannot listen on {host}:{port}: {error}") from None
+    return sock
+
+
+def url_host(host: str) -> str:
+    """``host`` as it goes in a URL (a wildcard address becomes loopback)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class BackgroundServer:
+    """``app`` served on ``host:port`` from a daemon thread with its own event loop."""
+
+    def __init__(
+        self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, name: str = "server"
+    ) -> None:
+        self._sock = bind(host, port)
+        self.port: int = self._sock.getsockname()[1]
+        self.base_url = f"http://{url_host(host)}:{self.port}"
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            lifespan="auto",
+            http="h11",
+            ws="none",
+            loop="asyncio",
+            server_header=False,
+            # Idle keep-alive connections are closed at once on shutdown; this only bounds
+            # requests still running (a long poll, a "slow" fault) so that stopping stays quick.
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name=f"otpkit-{name}-{self.port}",
+            daemon=True,
+        )
+
+    def start(self) -> BackgroundServer:
+        """Start serving; returns once the server accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise OtpkitError(f"the server at {self.base_url} did not start")
+            time.sleep(0.002)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread to end."""
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=_START_TIMEOUT)
+        self._sock.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader never sees it empty or half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def wait_until_stopped() -> None:
+    """Block until Ctrl-C or SIGTERM (signals are only ours to catch in the main thread)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        stop.wait()
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    wanted = [signal.SIGINT, signal.SIGTERM]
+    previous = {sig: signal.signal(sig, handler) for sig in wanted}
+    try:
+        while not stop.wait(0.25):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -1,0 +1,56 @@
+"""A local simulator of the jesusnumber and sanalnumara SMS-activation APIs.
+
+Run OTP end-to-end tests without spending money: ``run()`` starts both providers on one
+loopback origin, with per-key wallets, a movable clock, SMS delivery on demand, throttling,
+injectable faults and a ledger that audits every charge and refund::
+
+    with otpkit.sandbox.run() as sandbox:
+        client = otpkit.connect("jesusnumber", api_key=sandbox.api_key("jesusnumber"),
+                                base_url=sandbox.base_url)
+        ...
+        sandbox.deliver(order_id, provider="jesusnumber")
+
+``attach(base_url)`` controls a sandbox started elsewhere (``python -m otpkit.sandbox``).
+"""
+
+from otpkit.sandbox._client import Sandbox, attach
+from otpkit.sandbox._errors import SandboxError
+from otpkit.sandbox._models import (
+    ENDPOINTS,
+    FAULT_KINDS,
+    PROVIDERS,
+    Delivery,
+    EndpointName,
+    FaultKind,
+    FaultSpec,
+    Ledger,
+    OrderLedger,
+    OrderStatus,
+    ProviderName,
+    Stats,
+)
+from otpkit.sandbox._server import run, serve
+from otpkit.sandbox._state import DEMO_KEYS, REFUND_WINDOW, STARTING_BALANCE
+
+__all__ = [
+    "DEMO_KEYS",
+    "ENDPOINTS",
+    "FAULT_KINDS",
+    "PROVIDERS",
+    "REFUND_WINDOW",
+    "STARTING_BALANCE",
+    "Delivery",
+    "EndpointName",
+    "FaultKind",
+    "FaultSpec",
+    "Ledger",
+    "OrderLedger",
+    "OrderStatus",
+    "ProviderName",
+    "Sandbox",
+    "SandboxError",
+    "Stats",
+    "attach",
+    "run",
+    "serve",
+]

@@ -1,0 +1,29 @@
+"""The ASGI application: both providers and the control API on one origin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+
+from otpkit.sandbox import _control, _jesusnumber, _sanalnumara
+from otpkit.sandbox._engine import Engine
+
+__all__ = ["create_app"]
+
+
+def create_app(engine: Engine) -> Starlette:
+    """The sandbox's Starlette app, serving ``engine``."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with engine.running():
+            yield
+
+    app = Starlette(
+        routes=[*_jesusnumber.routes(), *_sanalnumara.routes(), *_control.routes()],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    return app

@@ -1,0 +1,110 @@
+"""Starting the sandbox: in a background thread (``run``) or in the foreground (``serve``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from otpkit._errors import OtpkitError
+from otpkit._serving import BackgroundServer, wait_until_stopped, write_atomically
+from otpkit.sandbox._app import create_app
+from otpkit.sandbox._client import Sandbox
+from otpkit.sandbox._engine import Engine
+from otpkit.sandbox._errors import SandboxError
+from otpkit.sandbox._models import PROVIDERS, Ledger
+from otpkit.sandbox._pipeline import install_log_filter
+
+__all__ = ["run", "serve"]
+
+
+@contextlib.contextmanager
+def run(
+    *,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    throttle: int | None = 60,
+    auto_deliver: float | None = None,
+    seed: int | None = None,
+) -> Iterator[Sandbox]:
+    """Run a sandbox in a background thread for the duration of the ``with`` block.
+
+    ``port=0`` picks a free port (see ``sandbox.base_url``). ``throttle`` is requests per
+    minute per key (None: unlimited); ``auto_deliver`` gives every new order an SMS after that
+    many seconds; ``seed`` makes numbers, ids and codes reproducible. Works from sync and async
+    code alike: the server has its own thread and event loop.
+    """
+    engine = Engine(throttle=throttle, auto_deliver=auto_deliver, seed=seed)
+    install_log_filter()
+    try:
+        server = BackgroundServer(create_app(engine), host, port, name="sandbox").start()
+    except OtpkitError as error:
+        raise SandboxError(str(error)) from None
+    try:
+        with Sandbox(server.base_url) as sandbox:
+            yield sandbox
+    finally:
+        server.stop()
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    throttle: int | None = 60,
+    auto_deliver: float | None = None,
+    ready_file: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Run a sandbox in the foreground until Ctrl-C or SIGTERM.
+
+    Prints the base URL and demo keys when listening, and each demo account's ledger on exit.
+    ``ready_file`` receives the base URL (written atomically) once the server listens, and is
+    removed again on exit.
+    """
+    stream = out or sys.stdout
+    with run(host=host, port=port, throttle=throttle, auto_deliver=auto_deliver, seed=seed) as sb:
+        _say(stream, _banner(sb, throttle, auto_deliver))
+        ready = Path(ready_file) if ready_file is not None else None
+        if ready is not None:
+            write_atomically(ready, sb.base_url)
+        try:
+            wait_until_stopped()
+        finally:
+            _say(stream, "\n".join(_ledger_line(sb.ledger(sb.api_key(p))) for p in PROVIDERS))
+            if ready is not None:
+                with contextlib.suppress(OSError):
+                    if ready.read_text() == sb.base_url:
+                        ready.unlink()
+
+
+def _banner(sandbox: Sandbox, throttle: int | None, auto_deliver: float | None) -> str:
+    limit = f"{throttle} requests/min per key" if throttle else "off"
+    auto = f"after {auto_deliver:g} s" if auto_deliver is not None else "off"
+    return "\n".join(
+        [
+            f"otpkit sandbox listening on {sandbox.base_url}",
+            f"  jesusnumber  base URL {sandbox.base_url}  API key {sandbox.api_key('jesusnumber')}",
+            f"  sanalnumara  base URL {sandbox.base_url}  API key {sandbox.api_key('sanalnumara')}",
+            f"  control API  {sandbox.base_url}/_sandbox/  (loopback only)",
+            f"  throttle {limit}; auto-deliver {auto}",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+def _ledger_line(ledger: Ledger) -> str:
+    statuses = ", ".join(f"{k} {v}" for k, v in ledger.orders_by_status.items())
+    return (
+        f"{ledger.provider} {ledger.api_key}: balance {ledger.balance}, "
+        f"charged {ledger.charged}, refunded {ledger.refunded}, spent {ledger.spent}, "
+        f"open rentals {ledger.open_rentals} ({statuses})"
+    )
+
+
+def _say(stream: TextIO, text: str) -> None:
+    print(text, file=stream, flush=True)
