@@ -1,0 +1,184 @@
+"""The asynchronous driver: runs the same provider operations over ``httpx.AsyncClient``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+import tenacity
+
+from otpkit._driver import USER_AGENT, DriverBase, RentalPolicy, http_timeout
+from otpkit._errors import OtpkitError
+from otpkit._exchange import retry_policy, settle, transport_error
+from otpkit._models import (
+    Balance,
+    CancelOutcome,
+    Category,
+    Message,
+    Order,
+    OrdersPage,
+    Product,
+    RentalInfo,
+    Service,
+    ServiceDetails,
+)
+from otpkit._rental import AsyncRental, AsyncRenting
+from otpkit.providers import Call, Operation, Provider
+
+T = TypeVar("T")
+
+__all__ = ["AsyncClient"]
+
+
+class AsyncClient(DriverBase):
+    """An asynchronous client of one provider. Create it with ``otpkit.connect_async``.
+
+    >>> async with otpkit.connect_async("jesusnumber", api_key="...") as client:  # doctest: +SKIP
+    ...     print((await client.balance()).available)
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        request_timeout: float = 15.0,
+        call_timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        policy: RentalPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            provider, request_timeout=request_timeout, call_timeout=call_timeout, policy=policy
+        )
+        self._http = httpx.AsyncClient(
+            timeout=http_timeout(request_timeout),
+            transport=transport,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    # -- running operations --------------------------------------------------------------------
+
+    async def run(self, operation: Operation[T]) -> T:
+        """Execute a provider operation: send each call it yields, feed back the results."""
+        try:
+            call = next(operation)
+            while True:
+                try:
+                    result = await self._execute(call)
+                except OtpkitError as error:
+                    call = operation.throw(error)
+                else:
+                    call = operation.send(result)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def _execute(self, call: Call[T]) -> T:
+        async for attempt in tenacity.AsyncRetrying(**retry_policy(self.call_timeout)):
+            with attempt:
+                try:
+                    response = await self._http.send(call.request)
+                except httpx.TransportError as error:
+                    raise transport_error(self.provider.name, call, error) from None
+                return settle(
+                    self.provider.name, call, response, attempt.retry_state.attempt_number
+                )
+        raise AssertionError("tenacity stops by raising")  # pragma: no cover
+
+    # -- every provider ------------------------------------------------------------------------
+
+    async def balance(self) -> Balance:
+        """The wallet balance."""
+        return await self.run(self.provider.balance())
+
+    async def products(self, **filters: Any) -> list[Product]:
+        """Rentable products (same filters as ``Client.products``)."""
+        return await self.run(self.provider.products(**filters))
+
+    async def find_product(self, query: str, country: str | None = None) -> Product:
+        """The best in-stock product for ``query`` (an id or a name), cheapest first."""
+        return await self.run(self.provider.find_product(query, country))
+
+    def rent(self, product: Product | str, **options: Any) -> AsyncRenting:
+        """Rent a number for ``product`` (same options as ``Client.rent``).
+
+        ``await`` it for an ``AsyncRental``, or ``async with`` it to cancel on every exit.
+        """
+
+        async def start() -> AsyncRental:
+            info, row = await self.run(self._renting(product, options))
+            rental = AsyncRental.model_construct(**dict(info))
+            rental.bind(self, self.journal, row, self.policy.code_timeout)
+            if self.push is not None:
+                await self.push.watch_async(rental.id)
+            return rental
+
+        return AsyncRenting(start)
+
+    async def messages(self, rental: RentalInfo | str) -> list[Message]:
+        """The SMS received so far by ``rental``."""
+        return await self.run(self.provider.messages(rental))
+
+    async def cancel(self, rental: RentalInfo | str) -> CancelOutcome:
+        """Cancel / reject ``rental`` (a rental or an order id); a refusal on business grounds
+        (code delivered, already cancelled, refund window over) is an outcome, not an error."""
+        if isinstance(rental, AsyncRental) and rental.bound_to(self):
+            return await rental.cancel()
+        outcome = await self.run(self.provider.cancel(rental))
+        self._journal_cancelled(rental, outcome)
+        return outcome
+
+    # -- jesusnumber ---------------------------------------------------------------------------
+
+    async def order(self, order_id: str) -> Order:
+        """One order of this account (jesusnumber)."""
+        return await self.run(self._jesusnumber("order()").order(order_id))
+
+    async def orders(self, page: int = 1, per_page: int = 20) -> OrdersPage:
+        """One page of this account's orders, newest first (jesusnumber)."""
+        return await self.run(self._jesusnumber("orders()").orders(page, per_page))
+
+    async def iter_orders(self, per_page: int = 100) -> AsyncIterator[Order]:
+        """Every order of this account, newest first, page after page (jesusnumber)."""
+        provider = self._jesusnumber("iter_orders()")
+        page_number: int | None = 1
+        while page_number is not None:
+            page = await self.run(provider.orders(page_number, per_page))
+            for order in page.orders:
+                yield order
+            page_number = provider.next_page(page)
+
+    # -- sanalnumara ---------------------------------------------------------------------------
+
+    async def categories(self) -> list[Category]:
+        """The apps/sites numbers can be rented for (sanalnumara)."""
+        return await self.run(self._sanalnumara("categories()").categories())
+
+    async def services(self, category_id: str) -> list[Service]:
+        """The countries offered inside a category (sanalnumara)."""
+        return await self.run(self._sanalnumara("services()").services(category_id))
+
+    async def service_details(self, service_id: str) -> ServiceDetails:
+        """Price and stock of one service (sanalnumara)."""
+        return await self.run(self._sanalnumara("service_details()").service_details(service_id))
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    async def close(self) -> None:
+        """Same as ``aclose``."""
+        await self.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,199 @@
+"""The synchronous driver: runs provider operations over ``httpx.Client``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+import tenacity
+
+from otpkit._driver import USER_AGENT, DriverBase, RentalPolicy, http_timeout
+from otpkit._errors import OtpkitError
+from otpkit._exchange import retry_policy, settle, transport_error
+from otpkit._journal import Journal
+from otpkit._models import (
+    Balance,
+    CancelOutcome,
+    Category,
+    Message,
+    Order,
+    OrdersPage,
+    Product,
+    RentalInfo,
+    Service,
+    ServiceDetails,
+)
+from otpkit._rental import Rental
+from otpkit._sweep import SweepReport, rental_from_entry, sweep
+from otpkit.providers import Call, Operation, Provider
+
+T = TypeVar("T")
+
+__all__ = ["Client"]
+
+
+class Client(DriverBase):
+    """A synchronous client of one provider. Create it with ``otpkit.connect``.
+
+    >>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
+    ...     print(client.balance().available)
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        request_timeout: float = 15.0,
+        call_timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        policy: RentalPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            provider, request_timeout=request_timeout, call_timeout=call_timeout, policy=policy
+        )
+        self._http = httpx.Client(
+            timeout=http_timeout(request_timeout),
+            transport=transport,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    # -- running operations --------------------------------------------------------------------
+
+    def run(self, operation: Operation[T]) -> T:
+        """Execute a provider operation: send each call it yields, feed back the results."""
+        try:
+            call = next(operation)
+            while True:
+                try:
+                    result = self._execute(call)
+                except OtpkitError as error:
+                    call = operation.throw(error)
+                else:
+                    call = operation.send(result)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def _execute(self, call: Call[T]) -> T:
+        for attempt in tenacity.Retrying(**retry_policy(self.call_timeout)):
+            with attempt:
+                try:
+                    response = self._http.send(call.request)
+                except httpx.TransportError as error:
+                    raise transport_error(self.provider.name, call, error) from None
+                return settle(
+                    self.provider.name, call, response, attempt.retry_state.attempt_number
+                )
+        raise AssertionError("tenacity stops by raising")  # pragma: no cover
+
+    # -- every provider ------------------------------------------------------------------------
+
+    def balance(self) -> Balance:
+        """The wallet balance."""
+        return self.run(self.provider.balance())
+
+    def products(self, **filters: Any) -> list[Product]:
+        """Rentable products (jesusnumber filters: category, network, type, search;
+        sanalnumara: category, country, search)."""
+        return self.run(self.provider.products(**filters))
+
+    def find_product(self, query: str, country: str | None = None) -> Product:
+        """The best in-stock product for ``query`` (an id or a name), cheapest first."""
+        return self.run(self.provider.find_product(query, country))
+
+    def rent(self, product: Product | str, **options: Any) -> Rental:
+        """Rent a number for ``product`` (a Product or its id); use it as ``with`` to always
+        cancel. jesusnumber options: ``premium``, ``premium_quote_id``."""
+        info, row = self.run(self._renting(product, options))
+        rental = Rental.model_construct(**dict(info))
+        rental.bind(self, self.journal, row, self.policy.code_timeout)
+        if self.push is not None:
+            self.push.watch(rental.id)
+        return rental
+
+    def messages(self, rental: RentalInfo | str) -> list[Message]:
+        """The SMS received so far by ``rental``."""
+        return self.run(self.provider.messages(rental))
+
+    def cancel(self, rental: RentalInfo | str) -> CancelOutcome:
+        """Cancel / reject ``rental`` (a rental or an order id); a refusal on business grounds
+        (code delivered, already cancelled, refund window over) is an outcome, not an error."""
+        if isinstance(rental, Rental) and rental.bound_to(self):
+            return rental.cancel()
+        outcome = self.run(self.provider.cancel(rental))
+        self._journal_cancelled(rental, outcome)
+        return outcome
+
+    # -- jesusnumber ---------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> Order:
+        """One order of this account (jesusnumber)."""
+        return self.run(self._jesusnumber("order()").order(order_id))
+
+    def orders(self, page: int = 1, per_page: int = 20) -> OrdersPage:
+        """One page of this account's orders, newest first (jesusnumber)."""
+        return self.run(self._jesusnumber("orders()").orders(page, per_page))
+
+    def iter_orders(self, per_page: int = 100) -> Iterator[Order]:
+        """Every order of this account, newest first, page after page (jesusnumber)."""
+        provider = self._jesusnumber("iter_orders()")
+        page_number: int | None = 1
+        while page_number is not None:
+            page = self.run(provider.orders(page_number, per_page))
+            yield from page.orders
+            page_number = provider.next_page(page)
+
+    # -- sanalnumara ---------------------------------------------------------------------------
+
+    def categories(self) -> list[Category]:
+        """The apps/sites numbers can be rented for (sanalnumara)."""
+        return self.run(self._sanalnumara("categories()").categories())
+
+    def services(self, category_id: str) -> list[Service]:
+        """The countries offered inside a category (sanalnumara)."""
+        return self.run(self._sanalnumara("services()").services(category_id))
+
+    def service_details(self, service_id: str) -> ServiceDetails:
+        """Price and stock of one service (sanalnumara)."""
+        return self.run(self._sanalnumara("service_details()").service_details(service_id))
+
+    def sweep(self, journal: Journal | None = None, *, held: bool = False) -> SweepReport:
+        """Cancel every rental of this account that a crashed or killed process left open
+        (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
+        return sweep(self, journal, held=held)
+
+    def attach(self, order_id: str) -> Rental:
+        """A handle on an existing rental, by order id (its details from the journal)."""
+        entry = self.journal.find(self.provider.name, order_id) if self.journal else None
+        info = rental_from_entry(entry, self.provider) if entry else None
+        if info is None:
+            info = RentalInfo(
+                id=order_id,
+                number="",
+                national_number="",
+                country_code=0,
+                product_id="",
+                provider=self.provider.name,
+            )
+        rental = Rental.model_construct(**dict(info))
+        return rental.bind(
+            self, self.journal, entry.row if entry else None, self.policy.code_timeout
+        )
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,114 @@
+"""``connect`` and ``connect_async``: a configured client from arguments and settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import httpx
+from pydantic import SecretStr
+
+from otpkit._async_client import AsyncClient
+from otpkit._client import Client
+from otpkit._driver import RentalPolicy
+from otpkit._errors import ConfigurationError
+from otpkit._journal import Journal, default_journal_path
+from otpkit._push import PushInbox
+from otpkit._settings import Settings
+from otpkit.providers import PROVIDERS, Provider, create_provider
+
+__all__ = ["connect", "connect_async"]
+
+
+def _provider(
+    provider: str | None,
+    api_key: str | SecretStr | None,
+    base_url: str | None,
+    settings: Settings,
+) -> Provider:
+    name = (provider or settings.provider or "").strip().lower()
+    if not name:
+        known = ", ".join(sorted(PROVIDERS))
+        raise ConfigurationError(f"no provider chosen: set OTPKIT_PROVIDER to one of: {known}")
+    key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    return create_provider(
+        name,
+        key or settings.api_key_for(name) or "",
+        base_url or settings.base_url_for(name),
+    )
+
+
+JournalChoice = Journal | Path | str | Literal[False] | None
+PushChoice = PushInbox | str | None
+
+
+def _policy(
+    settings: Settings, journal: JournalChoice, budget: Decimal | None, push: PushChoice
+) -> RentalPolicy:
+    if journal is None:
+        journal = settings.journal or default_journal_path()
+    push = push if push is not None else settings.push_url
+    return RentalPolicy(
+        journal=None
+        if journal is False
+        else journal
+        if isinstance(journal, Journal)
+        else Journal(journal),
+        budget=budget if budget is not None else settings.budget,
+        push=PushInbox(push) if isinstance(push, str) else push,
+        code_timeout=settings.timeout,
+    )
+
+
+def connect(
+    provider: str | None = None,
+    *,
+    api_key: str | SecretStr | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    journal: JournalChoice = None,
+    budget: Decimal | None = None,
+    push: PushChoice = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Client:
+    """A synchronous client; what is not passed comes from ``OTPKIT_*`` settings.
+
+    ``journal`` is where rentals are recorded for the sweep (a path, a ``Journal``, or False
+    for none; default ``OTPKIT_JOURNAL`` or the user state directory); ``budget`` caps net
+    spend; ``push`` is a webhook receiver's inbox URL for push delivery of SMS.
+
+    >>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
+    ...     with client.rent(client.find_product("whatsapp")) as rental:
+    ...         print(rental.number, rental.wait_for_code())
+    """
+    settings = settings or Settings()
+    return Client(
+        _provider(provider, api_key, base_url, settings),
+        request_timeout=settings.request_timeout,
+        call_timeout=settings.call_timeout,
+        transport=transport,
+        policy=_policy(settings, journal, budget, push),
+    )
+
+
+def connect_async(
+    provider: str | None = None,
+    *,
+    api_key: str | SecretStr | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    journal: JournalChoice = None,
+    budget: Decimal | None = None,
+    push: PushChoice = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncClient:
+    """An asynchronous client; arguments as for ``connect``."""
+    settings = settings or Settings()
+    return AsyncClient(
+        _provider(provider, api_key, base_url, settings),
+        request_timeout=settings.request_timeout,
+        call_timeout=settings.call_timeout,
+        transport=transport,
+        policy=_policy(settings, journal, budget, push),
+    )

@@ -1,0 +1,106 @@
+"""What the sync and the async client share that involves no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+
+from otpkit._errors import ConfigurationError
+from otpkit._journal import Journal
+from otpkit._models import CancelOutcome, Product, RentalInfo
+from otpkit._push import PushInbox
+from otpkit._redact import MASK, install_log_filter
+from otpkit._renting import renting
+from otpkit._version import __version__
+from otpkit.providers import JesusNumber, Operation, Provider, SanalNumara
+
+P = TypeVar("P", bound=Provider)
+
+USER_AGENT = f"otpkit/{__version__}"
+
+
+@dataclass(frozen=True)
+class RentalPolicy:
+    """How a client rents: where rentals are journaled, the spend cap, push, default wait."""
+
+    journal: Journal | None = None
+    budget: Decimal | None = None
+    push: PushInbox | None = None
+    code_timeout: float = 120.0
+
+
+class DriverBase:
+    """Holds the provider protocol, timeouts and rental policy; knows nothing of sockets."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        request_timeout: float,
+        call_timeout: float,
+        policy: RentalPolicy | None = None,
+    ) -> None:
+        install_log_filter()
+        self.provider = provider
+        self.request_timeout = request_timeout
+        self.call_timeout = call_timeout
+        self.policy = policy or RentalPolicy()
+
+    @property
+    def journal(self) -> Journal | None:
+        """The rental journal, if rentals are journaled."""
+        return self.policy.journal
+
+    @property
+    def push(self) -> PushInbox | None:
+        """The push inbox SMS are delivered to, if push delivery is on."""
+        return self.policy.push
+
+    def _journal_cancelled(self, rental: RentalInfo | str, outcome: CancelOutcome) -> None:
+        # A rental cancelled by id (CLI, sweep) is closed in the journal too, if it is there.
+        if self.journal is None:
+            return
+        order_id = rental.id if isinstance(rental, RentalInfo) else rental
+        entry = self.journal.find(self.provider.name, order_id)
+        if entry is not None and entry.state != "closed":
+            self.journal.closed(entry.row, outcome.refunded, outcome.detail)
+
+    def _renting(
+        self, product: Product | str, options: dict[str, Any]
+    ) -> Operation[tuple[RentalInfo, int | None]]:
+        return renting(
+            self.provider,
+            product,
+            journal=self.policy.journal,
+            budget=self.policy.budget,
+            options=options,
+        )
+
+    @property
+    def provider_name(self) -> str:
+        """The provider's name (``"jesusnumber"``, ``"sanalnumara"``)."""
+        return self.provider.name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.provider.name} {self.provider.base_url} key={MASK}>"
+
+    def _only(self, kind: type[P], what: str) -> P:
+        if not isinstance(self.provider, kind):
+            raise ConfigurationError(
+                f"{what} is a {kind.name} endpoint; this client talks to {self.provider.name}"
+            )
+        return self.provider
+
+    def _jesusnumber(self, what: str) -> JesusNumber:
+        return self._only(JesusNumber, what)
+
+    def _sanalnumara(self, what: str) -> SanalNumara:
+        return self._only(SanalNumara, what)
+
+
+def http_timeout(request_timeout: float) -> httpx.Timeout:
+    """The per-request timeout: connecting gets less, since a dead host should fail fast."""
+    return httpx.Timeout(request_timeout, connect=min(request_timeout, 5.0))

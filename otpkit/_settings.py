@@ -1,0 +1,67 @@
+"""Configuration from ``OTPKIT_*`` environment variables and a ``.env`` file (pydantic-settings).
+
+API keys are only ever read from here or passed in code, never from a command line, and are kept
+as ``SecretStr`` so that printing the settings cannot leak them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every otpkit setting; each field ``name`` is read from ``OTPKIT_<NAME>``.
+
+    Per-provider variables (``OTPKIT_JESUSNUMBER_API_KEY``, ``OTPKIT_SANALNUMARA_BASE_URL``...)
+    win over the generic ``OTPKIT_API_KEY`` / ``OTPKIT_BASE_URL`` for their provider, so one
+    suite can use both providers.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="OTPKIT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    provider: str | None = None
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    jesusnumber_api_key: SecretStr | None = None
+    jesusnumber_base_url: str | None = None
+    sanalnumara_api_key: SecretStr | None = None
+    sanalnumara_base_url: str | None = None
+
+    #: The product to rent when a test does not say (name or id), and its country.
+    product: str | None = None
+    country: str | None = None
+    #: Seconds to wait for a code.
+    timeout: float = 120.0
+    #: Seconds one HTTP request may take, and the total for one call with its retries.
+    request_timeout: float = 15.0
+    call_timeout: float = 30.0
+    #: Net spend (charged minus refunded) allowed to one run; None is unlimited.
+    budget: Decimal | None = None
+    #: Where rentals are journaled (default: the user state directory).
+    journal: Path | None = None
+    #: A webhook receiver's inbox URL: SMS are pushed to waiters instead of only polled.
+    push_url: str | None = None
+    #: The receiver's shared secret: its routes sit under ``/<secret>/``.
+    webhook_secret: str | None = None
+
+    def api_key_for(self, provider: str) -> str | None:
+        """The API key for ``provider``: its own variable first, then ``OTPKIT_API_KEY``."""
+        own = getattr(self, f"{provider}_api_key", None)
+        generic = self.api_key if self.provider in (None, provider) else None
+        secret = own or generic
+        return secret.get_secret_value() if isinstance(secret, SecretStr) else None
+
+    def base_url_for(self, provider: str) -> str | None:
+        """The base URL for ``provider``: its own variable first, then ``OTPKIT_BASE_URL``."""
+        own = getattr(self, f"{provider}_base_url", None)
+        generic = self.base_url if self.provider in (None, provider) else None
+        value = own or generic
+        return str(value) if value else None

@@ -1,0 +1,47 @@
+"""Sans-IO protocols of the supported providers, by name."""
+
+from __future__ import annotations
+
+from otpkit._errors import ConfigurationError
+from otpkit.providers._base import Call, Operation, Provider, choose_product
+from otpkit.providers._jesusnumber import JesusNumber, JesusNumberRoutes
+from otpkit.providers._sanalnumara import SanalNumara, SanalNumaraRoutes
+
+__all__ = [
+    "PROVIDERS",
+    "Call",
+    "JesusNumber",
+    "JesusNumberRoutes",
+    "Operation",
+    "Provider",
+    "SanalNumara",
+    "SanalNumaraRoutes",
+    "choose_product",
+    "create_provider",
+]
+
+#: Every supported provider, by the name users pass to ``otpkit.connect``.
+PROVIDERS: dict[str, type[Provider]] = {p.name: p for p in (JesusNumber, SanalNumara)}
+
+
+def create_provider(name: str, api_key: str, base_url: str | None = None) -> Provider:
+    """The protocol object for provider ``name``; ``ConfigurationError`` for bad settings."""
+    kind = PROVIDERS.get(name.strip().lower())
+    if kind is None:
+        known = ", ".join(sorted(PROVIDERS))
+        raise ConfigurationError(f"unknown provider {name!r}; choose one of: {known}")
+    if not api_key or not api_key.strip():
+        raise ConfigurationError(
+            f"no API key for {kind.name}: set OTPKIT_{kind.name.upper()}_API_KEY "
+            "(or OTPKIT_API_KEY), or pass api_key="
+        )
+    url = base_url or kind.default_base_url
+    if not url:
+        raise ConfigurationError(
+            f"{kind.name} has no default address (it is a white-label script on the customer's "
+            f"own domain): set OTPKIT_{kind.name.upper()}_BASE_URL (or OTPKIT_BASE_URL), "
+            "or pass base_url="
+        )
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base URL {url!r} must start with http:// or https://")
+    return kind(api_key=api_key.strip(), base_url=url)

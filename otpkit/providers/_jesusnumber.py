@@ -1,0 +1,398 @@
+"""jesusnumber: ``X-API-Key`` header, ``/api/v1/...`` routes, ``{success, message, data}`` envelope.
+
+Only ``/api/v1/balance`` is documented by path; the other routes are assumptions kept in
+``JesusNumberRoutes`` so a deployment that differs can override them in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from otpkit._errors import AmbiguousOrderError, ProviderError
+from otpkit._extract import choose_code
+from otpkit._models import (
+    Balance,
+    CancelOutcome,
+    Message,
+    Order,
+    OrdersPage,
+    Product,
+    RentalInfo,
+)
+from otpkit._phone import parse_number
+from otpkit.providers._base import (
+    NOT_CANCELLABLE_AFTER_CODE,
+    REFUNDED_BY_LOST_ATTEMPT,
+    Call,
+    Operation,
+    Provider,
+    RentalRef,
+    now,
+    refuse_unknown_options,
+    rental_id,
+    single,
+)
+from otpkit.providers._parsing import (
+    as_datetime,
+    as_decimal,
+    as_int,
+    as_text,
+    decode_json,
+    first,
+    malformed,
+    mentions,
+    refusal_error,
+)
+
+__all__ = ["JesusNumber", "JesusNumberRoutes"]
+
+#: The most orders one page may hold (documented maximum of ``per_page``).
+MAX_PER_PAGE = 100
+#: How many of the newest orders are searched for an order whose reply was lost.
+LOST_ORDER_SEARCH = 50
+_CLOSED_STATUSES = ("rejected", "cancelled", "canceled", "refunded", "expired")
+
+_ALREADY_REJECTED = ("already rejected", "already cancelled", "already canceled")
+_HAS_SMS = ("cannot be rejected", "can not be rejected", "already received", "sms received")
+
+
+@dataclass(frozen=True)
+class JesusNumberRoutes:
+    """Route templates; ``{order_id}`` is filled in. Override for a deployment that differs."""
+
+    balance: str = "/api/v1/balance"
+    products: str = "/api/v1/products"
+    orders: str = "/api/v1/orders"
+    order: str = "/api/v1/orders/{order_id}"
+    sms: str = "/api/v1/orders/{order_id}/sms"
+    reject: str = "/api/v1/orders/reject"
+
+
+@dataclass(repr=False)
+class JesusNumber(Provider):
+    """The jesusnumber protocol (sans-IO)."""
+
+    name: ClassVar[str] = "jesusnumber"
+    default_base_url: ClassVar[str | None] = "https://www.jesusnumber.com"
+
+    routes: JesusNumberRoutes = field(default_factory=JesusNumberRoutes)
+    #: How far the provider's clock may lag ours when matching a lost order by creation time.
+    clock_skew: timedelta = timedelta(seconds=120)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        route: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Request:
+        return httpx.Request(
+            method,
+            self.url(route),
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            json=json,
+            headers={"X-API-Key": self.api_key, "Accept": "application/json"},
+        )
+
+    def _data(self, response: httpx.Response, endpoint: str) -> Any:
+        """The envelope's ``data`` of a successful reply, or the typed error of a refusal."""
+        status = response.status_code
+        if status == 429 or status >= 500:
+            payload = _json_or_none(response)
+            raise refusal_error(
+                self.name, endpoint, status, _message(payload), response=response, payload=payload
+            )
+        payload = decode_json(response, self.name, endpoint)
+        if not isinstance(payload, Mapping):
+            raise malformed(self.name, endpoint, "the reply is not a JSON object", status)
+        if status >= 400 or payload.get("success") is False:
+            raise refusal_error(
+                self.name, endpoint, status, _message(payload), response=response, payload=payload
+            )
+        if payload.get("success") is not True and "data" not in payload:
+            raise malformed(self.name, endpoint, "no 'success' or 'data' in the envelope", status)
+        return payload.get("data")
+
+    def _object(self, response: httpx.Response, endpoint: str) -> Mapping[str, Any]:
+        data = self._data(response, endpoint)
+        if not isinstance(data, Mapping):
+            raise malformed(self.name, endpoint, "'data' is not an object", response.status_code)
+        return data
+
+    # -- intents -------------------------------------------------------------------------------
+
+    def balance(self) -> Operation[Balance]:
+        endpoint = "jesusnumber.balance"
+
+        def parse(response: httpx.Response, _attempt: int) -> Balance:
+            data = self._object(response, endpoint)
+            available = as_decimal(first(data, "balance", "available_balance", "available"))
+            if available is None:
+                raise malformed(self.name, endpoint, "no numeric 'balance'", response.status_code)
+            return Balance(
+                available=available,
+                held=as_decimal(data.get("hold_balance")),
+                spent=as_decimal(data.get("spend_balance")),
+                deposit=as_decimal(data.get("deposit")),
+            )
+
+        return single(Call(endpoint, self._request("GET", self.routes.balance), parse))
+
+    def products(
+        self,
+        *,
+        category: str | None = None,
+        network: int | None = None,
+        type: str | int | None = None,  # the provider's own parameter name
+        search: str | None = None,
+        **unknown: Any,
+    ) -> Operation[list[Product]]:
+        refuse_unknown_options(self.name, "products()", unknown)
+        endpoint = "jesusnumber.products"
+        params = {"category": category, "network": network, "type": type, "search": search}
+
+        def parse(response: httpx.Response, _attempt: int) -> list[Product]:
+            data = self._data(response, endpoint)
+            rows = data.get("products") if isinstance(data, Mapping) else data
+            if not isinstance(rows, list):
+                raise malformed(self.name, endpoint, "no 'products' list", response.status_code)
+            return [p for p in (self._product(row) for row in rows) if p is not None]
+
+        request = self._request("GET", self.routes.products, params=params)
+        return single(Call(endpoint, request, parse))
+
+    def _product(self, row: Any) -> Product | None:
+        # A row we cannot identify is skipped rather than failing the whole catalogue.
+        if not isinstance(row, Mapping):
+            return None
+        product_id = as_text(first(row, "id", "product_id"))
+        name = as_text(first(row, "name", "product_name", "title", "product_category"))
+        if product_id is None or name is None:
+            return None
+        return Product(
+            id=product_id,
+            name=name,
+            price=as_decimal(first(row, "price", "cost", "amount")),
+            stock=as_int(first(row, "stock", "available", "quantity", "count")),
+            category=as_text(first(row, "product_category", "category")),
+            country=as_text(first(row, "country", "country_code")),
+            provider=self.name,
+            raw=dict(row),
+        )
+
+    def rent(
+        self,
+        product: Product | str,
+        *,
+        premium: bool = False,
+        premium_quote_id: str | None = None,
+        **unknown: Any,
+    ) -> Operation[RentalInfo]:
+        refuse_unknown_options(self.name, "rent()", unknown)
+        endpoint = "jesusnumber.create_order"
+        product_id = product.id if isinstance(product, Product) else str(product)
+        body: dict[str, Any] = {"product_id": product_id}
+        if premium:
+            body["premium"] = True
+        if premium_quote_id is not None:
+            body["premium_quote_id"] = premium_quote_id
+        price = product.price if isinstance(product, Product) else None
+
+        def parse(response: httpx.Response, _attempt: int) -> RentalInfo:
+            data = _unwrap_order(self._object(response, endpoint))
+            return self.rental_from_row(data, endpoint, product_id=product_id, price=price)
+
+        request = self._request("POST", self.routes.orders, json=body)
+        return single(Call(endpoint, request, parse, creates_order=True, product_id=product_id))
+
+    def rental_from_row(
+        self,
+        row: Mapping[str, Any],
+        endpoint: str,
+        *,
+        product_id: str | None = None,
+        price: Any = None,
+    ) -> RentalInfo:
+        """A ``RentalInfo`` from an order row (a create reply, or an order found in the list)."""
+        order_id = as_text(first(row, "order_id", "id"))
+        raw_number = as_text(first(row, "number", "phone_number", "phone"))
+        if order_id is None or raw_number is None:
+            raise malformed(self.name, endpoint, "the order has no id or no number")
+        parsed = parse_number(raw_number)
+        if parsed is None:
+            raise malformed(self.name, endpoint, f"{raw_number!r} is not a phone number")
+        return RentalInfo(
+            id=order_id,
+            number=parsed.e164,
+            national_number=parsed.national,
+            country_code=parsed.country_code,
+            product_id=as_text(first(row, "product_id")) or product_id or "",
+            price=as_decimal(first(row, "price", "cost", "amount")) or as_decimal(price),
+            provider=self.name,
+            service=as_text(first(row, "service", "product_name")),
+            rented_at=now(),
+            raw=dict(row),
+        )
+
+    def recover_lost_order(
+        self, lost: AmbiguousOrderError, claim: Callable[[str], bool]
+    ) -> Operation[RentalInfo | None]:
+        """Find the order a lost reply was for in the newest orders, and adopt it."""
+        page = yield from self.orders(1, LOST_ORDER_SEARCH)
+        since = (lost.sent_at or now()) - self.clock_skew
+        for order in page.orders:
+            if order.product_id != lost.product_id or _is_closed(order):
+                continue
+            if order.created_at is None:
+                raise lost  # without creation times nothing can be proven
+            if order.created_at >= since and claim(order.id):
+                return self.rental_from_row(
+                    order.raw, "jesusnumber.orders", product_id=lost.product_id
+                )
+        return None
+
+    def order(self, order_id: str) -> Operation[Order]:
+        """One order of this account, by id."""
+        endpoint = "jesusnumber.order"
+
+        def parse(response: httpx.Response, _attempt: int) -> Order:
+            data = self._object(response, endpoint)
+            order = self._order(_unwrap_order(data), kind=as_text(data.get("kind")))
+            if order is None:
+                raise malformed(self.name, endpoint, "the order has no id", response.status_code)
+            return order
+
+        route = self.routes.order.format(order_id=order_id)
+        return single(Call(endpoint, self._request("GET", route), parse))
+
+    def orders(self, page: int = 1, per_page: int = 20) -> Operation[OrdersPage]:
+        """One page of this account's orders, newest first (``per_page`` at most 100)."""
+        endpoint = "jesusnumber.orders"
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+
+        def parse(response: httpx.Response, _attempt: int) -> OrdersPage:
+            data = self._data(response, endpoint)
+            rows = data.get("orders") if isinstance(data, Mapping) else data
+            if not isinstance(rows, list):
+                raise malformed(self.name, endpoint, "no 'orders' list", response.status_code)
+            orders = [o for o in (self._order(row) for row in rows) if o is not None]
+            paging = data.get("pagination") if isinstance(data, Mapping) else None
+            paging = paging if isinstance(paging, Mapping) else {}
+            return OrdersPage(
+                orders=orders,
+                current_page=as_int(paging.get("current_page")) or page,
+                last_page=as_int(paging.get("last_page")) or page,
+                per_page=as_int(paging.get("per_page")) or per_page,
+                total=as_int(paging.get("total")) or len(orders),
+            )
+
+        params = {"page": page, "per_page": per_page}
+        return single(
+            Call(endpoint, self._request("GET", self.routes.orders, params=params), parse)
+        )
+
+    @staticmethod
+    def next_page(page: OrdersPage) -> int | None:
+        """The page after ``page``, or None when it was the last."""
+        if page.current_page >= page.last_page or not page.orders:
+            return None
+        return page.current_page + 1
+
+    def _order(self, row: Any, kind: str | None = None) -> Order | None:
+        if not isinstance(row, Mapping):
+            return None
+        order_id = as_text(first(row, "order_id", "id"))
+        if order_id is None:
+            return None
+        raw_number = as_text(first(row, "number", "phone_number", "phone"))
+        parsed = parse_number(raw_number) if raw_number else None
+        return Order(
+            id=order_id,
+            number=parsed.e164 if parsed else raw_number,
+            product_id=as_text(row.get("product_id")),
+            status=as_text(row.get("status")),
+            kind=kind or as_text(first(row, "kind", "type")),
+            price=as_decimal(first(row, "price", "cost", "amount")),
+            created_at=as_datetime(row.get("created_at")),
+            raw=dict(row),
+        )
+
+    def messages(self, rental: RentalRef) -> Operation[list[Message]]:
+        endpoint = "jesusnumber.sms"
+        order_id = rental_id(rental)
+
+        def parse(response: httpx.Response, _attempt: int) -> list[Message]:
+            data = self._data(response, endpoint)
+            rows = data.get("messages") if isinstance(data, Mapping) else data
+            if rows is None:
+                return []
+            if not isinstance(rows, list):
+                raise malformed(self.name, endpoint, "'messages' is not a list", 200)
+            return [m for m in (_message_from(row) for row in rows) if m is not None]
+
+        route = self.routes.sms.format(order_id=order_id)
+        return single(Call(endpoint, self._request("GET", route), parse))
+
+    def cancel(self, rental: RentalRef) -> Operation[CancelOutcome]:
+        endpoint = "jesusnumber.reject"
+        order_id = rental_id(rental)
+
+        def parse(response: httpx.Response, attempt: int) -> CancelOutcome:
+            try:
+                self._data(response, endpoint)
+            except ProviderError as error:
+                said = error.provider_message
+                if mentions(said, _ALREADY_REJECTED):
+                    if attempt > 1:
+                        return REFUNDED_BY_LOST_ATTEMPT
+                    return CancelOutcome(refunded=False, detail="the order was already rejected")
+                if mentions(said, _HAS_SMS):
+                    return NOT_CANCELLABLE_AFTER_CODE
+                raise
+            return CancelOutcome(refunded=True, detail="order rejected and refunded")
+
+        request = self._request("POST", self.routes.reject, json={"order_id": order_id})
+        return single(Call(endpoint, request, parse))
+
+
+def _is_closed(order: Order) -> bool:
+    return (order.status or "").casefold() in _CLOSED_STATUSES
+
+
+def _unwrap_order(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    inner = data.get("order")
+    return inner if isinstance(inner, Mapping) else data
+
+
+def _message(payload: Any) -> str | None:
+    return as_text(payload.get("message")) if isinstance(payload, Mapping) else None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _message_from(row: Any) -> Message | None:
+    if not isinstance(row, Mapping):
+        return None
+    text = as_text(first(row, "sms", "text", "message", "body")) or ""
+    code = choose_code(as_text(row.get("code")), text)
+    if not text and code is None:
+        return None
+    return Message(
+        text=text,
+        code=code,
+        sender=as_text(first(row, "sender", "from")),
+        received_at=as_datetime(first(row, "received_at", "created_at")),
+    )
