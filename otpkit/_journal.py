@@ -1,0 +1,349 @@
+"""A crash-safe record of every rental, in SQLite, shared safely by concurrent processes.
+
+A row is written *before* the order request is sent and updated at each step, so a process that
+dies at any moment leaves enough behind for ``otpkit sweep`` to cancel what it rented. State
+changes that must happen once (claiming a rental to sweep it, reserving budget) are single
+``BEGIN IMMEDIATE`` transactions, so two processes can never both win. No API key is stored.
+
+    requesting ──> open ──> closed          (cancelled, refunded or not)
+         │           ├────> cancel_failed   (left for the sweep)
+         │           └────> held            (kept open on purpose, e.g. ``otpkit rent``)
+         └────> lost                        (reply lost, nothing found to adopt)
+    open / cancel_failed / requesting of a dead owner ──> sweeping ──> closed
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import platformdirs
+
+from otpkit._errors import BudgetExceededError, ConfigurationError
+
+__all__ = ["Journal", "JournalEntry", "default_journal_path"]
+
+#: How long an order id stays owned: long after any provider reuses ids or expires orders.
+_OWNERSHIP_MEMORY = 7 * 24 * 3600.0
+
+#: States in which a rental may still be holding money.
+UNSETTLED = ("requesting", "open", "cancel_failed", "lost", "sweeping")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rentals (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider      TEXT NOT NULL,
+    base_url      TEXT NOT NULL,
+    product_id    TEXT NOT NULL,
+    order_id      TEXT,
+    number        TEXT,
+    price         TEXT,
+    state         TEXT NOT NULL,
+    refunded      INTEGER,
+    detail        TEXT,
+    run_id        TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    requested_at  REAL NOT NULL,
+    rented_at     REAL,
+    updated_at    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rentals_order ON rentals (provider, base_url, order_id);
+CREATE INDEX IF NOT EXISTS rentals_state ON rentals (state);
+CREATE INDEX IF NOT EXISTS rentals_run ON rentals (run_id);
+"""
+
+
+# Unique per process, so that a later process reusing a pid is not mistaken for the owner.
+_PROCESS_RUN_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def default_journal_path() -> Path:
+    """``OTPKIT_JOURNAL`` is read by Settings; without it, the user's state directory."""
+    return Path(platformdirs.user_state_dir("otpkit")) / "journal.sqlite3"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journaled rental."""
+
+    row: int
+    provider: str
+    base_url: str
+    product_id: str
+    order_id: str | None
+    number: str | None
+    price: Decimal | None
+    state: str
+    refunded: bool | None
+    detail: str | None
+    run_id: str
+    host: str
+    pid: int
+    requested_at: float
+    rented_at: float | None
+
+
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    return JournalEntry(
+        row=row["id"],
+        provider=row["provider"],
+        base_url=row["base_url"],
+        product_id=row["product_id"],
+        order_id=row["order_id"],
+        number=row["number"],
+        price=Decimal(row["price"]) if row["price"] is not None else None,
+        state=row["state"],
+        refunded=None if row["refunded"] is None else bool(row["refunded"]),
+        detail=row["detail"],
+        run_id=row["run_id"],
+        host=row["host"],
+        pid=row["pid"],
+        requested_at=row["requested_at"],
+        rented_at=row["rented_at"],
+    )
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Journal:
+    """The rental journal at ``path`` (created on first use)."""
+
+    def __init__(self, path: Path | str, *, run_id: str | None = None) -> None:
+        self.path = Path(path).expanduser()
+        self.run_id = run_id or _PROCESS_RUN_ID
+        self.host = socket.gethostname()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise ConfigurationError(
+                f"cannot open the rental journal {self.path}: {error}"
+            ) from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A connection per operation: safe across threads and forks, and cheap for SQLite.
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # -- the life of one rental ----------------------------------------------------------------
+
+    def begin(
+        self,
+        provider: str,
+        base_url: str,
+        product_id: str,
+        price: Decimal | None,
+        *,
+        budget: Decimal | None = None,
+    ) -> int:
+        """Record a rental about to be requested; with ``budget``, reserve its price atomically.
+
+        Raises ``BudgetExceededError`` (and records nothing) when the run's net spend plus
+        ``price`` would exceed ``budget``.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            if budget is not None:
+                spent = self._net_spend(db)
+                cost = price or Decimal(0)
+                if spent + cost > budget:
+                    raise BudgetExceededError(
+                        f"renting {product_id} for {cost} would bring this run's net spend to "
+                        f"{spent + cost}, over the budget of {budget}",
+                        budget=budget,
+                        spent=spent,
+                        price=cost,
+                    )
+            cursor = db.execute(
+                "INSERT INTO rentals (provider, base_url, product_id, price, state, run_id, host,"
+                " pid, requested_at, updated_at) VALUES (?, ?, ?, ?, 'requesting', ?, ?, ?, ?, ?)",
+                (
+                    provider,
+                    base_url,
+                    product_id,
+                    None if price is None else str(price),
+                    self.run_id,
+                    self.host,
+                    os.getpid(),
+                    now,
+                    now,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def _net_spend(self, db: sqlite3.Connection) -> Decimal:
+        rows = db.execute(
+            "SELECT price, state, refunded FROM rentals WHERE run_id = ?", (self.run_id,)
+        ).fetchall()
+        total = Decimal(0)
+        for row in rows:
+            if row["price"] is None or row["state"] == "failed" or row["refunded"] == 1:
+                continue
+            total += Decimal(row["price"])
+        return total
+
+    def net_spend(self) -> Decimal:
+        """Charged minus refunded (reservations included) for this journal's run."""
+        with self._connect() as db:
+            return self._net_spend(db)
+
+    def opened(self, row: int, order_id: str, number: str, price: Decimal | None) -> None:
+        """The provider confirmed the order."""
+        self._update(
+            row,
+            "state = 'open', order_id = ?, number = ?, price = COALESCE(?, price), rented_at = ?",
+            (order_id, number, None if price is None else str(price), time.time()),
+        )
+
+    def failed(self, row: int, detail: str) -> None:
+        """The order was refused: nothing was charged."""
+        self._update(row, "state = 'failed', detail = ?, refunded = NULL", (detail,))
+
+    def lost(self, row: int, detail: str) -> None:
+        """The order's reply was lost and no order could be found to adopt."""
+        self._update(row, "state = 'lost', detail = ?", (detail,))
+
+    def closed(self, row: int, refunded: bool, detail: str) -> None:
+        """The rental was cancelled (or is finished): nothing more to do for it."""
+        self._update(row, "state = 'closed', refunded = ?, detail = ?", (int(refunded), detail))
+
+    def hold(self, row: int) -> None:
+        """Keep the rental open after this process ends: the sweep leaves it alone."""
+        self._update(row, "state = 'held'", ())
+
+    def cancel_failed(self, row: int, detail: str) -> None:
+        """Cancelling failed even after retries: the sweep will try again."""
+        self._update(row, "state = 'cancel_failed', detail = ?", (detail,))
+
+    def _update(self, row: int, assignments: str, values: tuple[object, ...]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                f"UPDATE rentals SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values, time.time(), row),
+            )
+
+    # -- ownership of orders -------------------------------------------------------------------
+
+    def claim_order(self, row: int, provider: str, base_url: str, order_id: str) -> bool:
+        """Adopt ``order_id`` for ``row`` unless another recent row already owns it (atomic)."""
+        with self._transaction() as db:
+            taken = db.execute(
+                "SELECT 1 FROM rentals WHERE provider = ? AND base_url = ? AND order_id = ?"
+                " AND id != ? AND requested_at > ?",
+                (provider, base_url, order_id, row, time.time() - _OWNERSHIP_MEMORY),
+            ).fetchone()
+            if taken:
+                return False
+            db.execute(
+                "UPDATE rentals SET order_id = ?, updated_at = ? WHERE id = ?",
+                (order_id, time.time(), row),
+            )
+            return True
+
+    # -- the sweep -----------------------------------------------------------------------------
+
+    def abandoned(self, provider: str | None = None, *, held: bool = False) -> list[JournalEntry]:
+        """Unsettled rentals whose owner process is gone (with ``held``: kept ones too)."""
+        states = (*UNSETTLED, "held") if held else UNSETTLED
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT * FROM rentals WHERE state IN ({','.join('?' * len(states))})",
+                states,
+            ).fetchall()
+        entries = [_entry(r) for r in rows]
+        return [
+            e
+            for e in entries
+            if (provider is None or e.provider == provider) and not self._owner_alive(e)
+        ]
+
+    def _owner_alive(self, entry: JournalEntry) -> bool:
+        if entry.host != self.host:
+            # Another machine's process cannot be checked from here; the Redis coordinator
+            # (leases) covers that case.
+            return True
+        if entry.pid == os.getpid():
+            # Our own pid under another run id was a dead predecessor that had the same pid.
+            return entry.run_id == self.run_id
+        return process_alive(entry.pid)
+
+    def claim_for_sweep(self, row: int) -> bool:
+        """Take ``row`` for sweeping; False when another sweeper (or its owner) has it."""
+        with self._transaction() as db:
+            current = db.execute("SELECT * FROM rentals WHERE id = ?", (row,)).fetchone()
+            if current is None or current["state"] not in (*UNSETTLED, "held"):
+                return False
+            entry = _entry(current)
+            if self._owner_alive(entry):
+                return False
+            db.execute(
+                "UPDATE rentals SET state = 'sweeping', pid = ?, host = ?, updated_at = ?"
+                " WHERE id = ?",
+                (os.getpid(), self.host, time.time(), row),
+            )
+            return True
+
+    def entries(self, run_id: str | None = None) -> list[JournalEntry]:
+        """Every journaled rental (of one run, if given), oldest first."""
+        with self._connect() as db:
+            if run_id is None:
+                rows = db.execute("SELECT * FROM rentals ORDER BY id").fetchall()
+            else:
+                rows = db.execute(
+                    "SELECT * FROM rentals WHERE run_id = ? ORDER BY id", (run_id,)
+                ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def entry(self, row: int) -> JournalEntry | None:
+        """One journaled rental by row id."""
+        with self._connect() as db:
+            found = db.execute("SELECT * FROM rentals WHERE id = ?", (row,)).fetchone()
+        return _entry(found) if found else None
+
+    def find(self, provider: str, order_id: str) -> JournalEntry | None:
+        """The journaled rental of ``order_id``, if any."""
+        with self._connect() as db:
+            found = db.execute(
+                "SELECT * FROM rentals WHERE provider = ? AND order_id = ? ORDER BY id DESC",
+                (provider, order_id),
+            ).fetchone()
+        return _entry(found) if found else None

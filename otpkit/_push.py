@@ -1,0 +1,135 @@
+"""The waiter's side of push delivery: long-polls a webhook receiver's inbox over HTTP.
+
+Used the same way from the receiver's own process and from any other (pytest-xdist workers), so
+there is one mechanism, not two. Never sees an API key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from typing import Any
+
+import httpx
+
+from otpkit._extract import choose_code
+from otpkit._models import Message
+from otpkit.providers._parsing import as_datetime, as_text
+
+__all__ = ["PushInbox"]
+
+# The receiver holds a long poll open at most this long; the HTTP timeout must outlast it.
+_SLACK = 5.0
+
+
+class PushInbox:
+    """Messages pushed for the orders this process watches, from the receiver at ``url``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self._seen: dict[str, list[Message]] = {}
+        self._sync: httpx.Client | None = None
+        # One async client per event loop: an httpx.AsyncClient belongs to the loop it ran on.
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return "<PushInbox>"  # the URL may hold the receiver's shared secret
+
+    def messages(self, order_id: str) -> list[Message]:
+        """What was pushed for ``order_id`` so far (no I/O)."""
+        return list(self._seen.get(order_id, []))
+
+    def _store(self, order_id: str, response: httpx.Response) -> None:
+        if response.status_code != 200:
+            return
+        try:
+            rows = response.json().get("messages", [])
+        except (ValueError, AttributeError):
+            return
+        if isinstance(rows, list):
+            self._seen[order_id] = [m for m in map(_message, rows) if m is not None]
+
+    def _params(self, order_id: str, seconds: float) -> dict[str, Any]:
+        return {"after": len(self._seen.get(order_id, [])), "timeout": f"{max(seconds, 0.0):.3f}"}
+
+    # -- sync ----------------------------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        if self._sync is None:
+            self._sync = httpx.Client(timeout=httpx.Timeout(5.0, read=None))
+        return self._sync
+
+    def watch(self, order_id: str) -> None:
+        """Tell the receiver this order is ours, so its SMS are kept for us."""
+        self._seen.setdefault(order_id, [])
+        with contextlib.suppress(httpx.HTTPError):  # polling the provider still finds the SMS
+            self._client().put(f"{self.url}/{order_id}")
+
+    def wait(self, order_id: str, seconds: float) -> None:
+        """Sleep up to ``seconds``, returning early when an SMS is pushed for ``order_id``."""
+        started, before = time.monotonic(), len(self._seen.get(order_id, []))
+        try:
+            response = self._client().get(
+                f"{self.url}/{order_id}",
+                params=self._params(order_id, seconds),
+                timeout=seconds + _SLACK,
+            )
+            self._store(order_id, response)
+        except httpx.HTTPError:
+            pass
+        if len(self._seen.get(order_id, [])) == before:
+            # Nothing pushed: the receiver may be away or refusing us; never poll faster for it.
+            time.sleep(max(0.0, seconds - (time.monotonic() - started)))
+
+    # -- async ---------------------------------------------------------------------------------
+
+    def _async_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is None:
+            client = self._async[loop] = httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None))
+        return client
+
+    async def watch_async(self, order_id: str) -> None:
+        """``watch`` for async code."""
+        self._seen.setdefault(order_id, [])
+        with contextlib.suppress(httpx.HTTPError):
+            await self._async_client().put(f"{self.url}/{order_id}")
+
+    async def wait_async(self, order_id: str, seconds: float) -> None:
+        """``wait`` for async code."""
+        started, before = time.monotonic(), len(self._seen.get(order_id, []))
+        try:
+            response = await self._async_client().get(
+                f"{self.url}/{order_id}",
+                params=self._params(order_id, seconds),
+                timeout=seconds + _SLACK,
+            )
+            self._store(order_id, response)
+        except httpx.HTTPError:
+            pass
+        if len(self._seen.get(order_id, [])) == before:
+            await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
+
+    def close(self) -> None:
+        """Close the sync connections (async ones close with their event loop)."""
+        if self._sync is not None:
+            self._sync.close()
+
+
+def _message(row: Any) -> Message | None:
+    if not isinstance(row, dict):
+        return None
+    text = as_text(row.get("sms"))
+    if text is None:
+        return None
+    return Message(
+        text=text,
+        code=choose_code(None, text),
+        sender=as_text(row.get("sender")),
+        received_at=as_datetime(row.get("received_at")),
+    )

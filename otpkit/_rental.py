@@ -1,0 +1,450 @@
+"""Rented numbers as handles: wait for the code, and always cancel.
+
+``Rental`` (sync) and ``AsyncRental`` (async) are the same ``RentalInfo`` data bound to a client.
+As context managers they cancel on every exit: normal, exception, timeout, Ctrl-C, and SIGTERM
+(turned into ``SystemExit`` when no other handler is installed). A cancel that still fails after
+retries is left in the journal for ``otpkit sweep`` and reported as a warning, never raised over
+the test's own outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import signal
+import threading
+import time
+import warnings
+from collections import Counter
+from collections.abc import Awaitable, Callable, Generator
+from datetime import timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import tenacity
+from pydantic import PrivateAttr
+
+from otpkit._errors import (
+    AuthenticationError,
+    OrderNotFoundError,
+    OtpkitError,
+    ProviderError,
+    ValidationError,
+)
+from otpkit._models import CancelOutcome, Message, RentalInfo
+from otpkit._waiting import CodeWait, MessageFilter, message_key
+from otpkit.providers._base import now
+
+if TYPE_CHECKING:
+    from otpkit._async_client import AsyncClient
+    from otpkit._client import Client
+    from otpkit._journal import Journal
+
+__all__ = ["AsyncRental", "RefundWindowWarning", "Rental", "RentalCleanupWarning"]
+
+#: A warning is given when a rental is used this close to the end of its refund window.
+REFUND_WARNING_MARGIN = timedelta(seconds=60)
+
+
+class RentalCleanupWarning(UserWarning):
+    """A rental could not be cancelled; it is left in the journal for ``otpkit sweep``."""
+
+
+class RefundWindowWarning(UserWarning):
+    """A rental is close to (or past) the end of its refund window."""
+
+
+def _cancel_is_retryable(error: BaseException) -> bool:
+    # A refusal that will not change on retry is final; everything else may be passing.
+    final = (AuthenticationError, OrderNotFoundError, ValidationError)
+    return isinstance(error, ProviderError) and not isinstance(error, final)
+
+
+#: Beyond the per-call retries: a cancel refused for a passing reason is tried again.
+CANCEL_RETRY: dict[str, Any] = {
+    "retry": tenacity.retry_if_exception(_cancel_is_retryable),
+    "wait": tenacity.wait_exponential(multiplier=0.5, max=2.0),
+    "stop": tenacity.stop_after_attempt(3),
+    "reraise": True,
+}
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def install_sigterm_handler() -> None:
+    """Make SIGTERM unwind the stack (so rentals cancel) unless someone else handles it."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _terminate)
+    except (ValueError, OSError):  # pragma: no cover  (no signals on this platform/thread)
+        pass
+
+
+class _RentalCore(RentalInfo):
+    """What both handles share: journal bookkeeping, wait state and warnings; no I/O."""
+
+    _journal: Journal | None = PrivateAttr(default=None)
+    _row: int | None = PrivateAttr(default=None)
+    _outcome: CancelOutcome | None = PrivateAttr(default=None)
+    _consumed: Counter[tuple[str, str | None, str | None]] = PrivateAttr(default_factory=Counter)
+    _default_timeout: float = PrivateAttr(default=120.0)
+
+    @property
+    def journal_row(self) -> int | None:
+        """This rental's row in the journal, if it is journaled."""
+        return self._row
+
+    def bound_to(self, client: object) -> bool:
+        """Whether this rental belongs to ``client``."""
+        return getattr(self, "_client", None) is client
+
+    @property
+    def outcome(self) -> CancelOutcome | None:
+        """How the rental was cancelled, once it was."""
+        return self._outcome
+
+    @property
+    def refund_seconds_left(self) -> float | None:
+        """Seconds until a cancel stops refunding (None: no window known)."""
+        if self.refund_deadline is None:
+            return None
+        return (self.refund_deadline - now()).total_seconds()
+
+    def _warn_if_refund_window_closing(self) -> None:
+        left = self.refund_seconds_left
+        if left is not None and left < REFUND_WARNING_MARGIN.total_seconds():
+            state = f"ends in {left:.0f} s" if left > 0 else "has ended"
+            warnings.warn(
+                f"the refund window of {self.number} ({self.provider} {self.id}) {state}: "
+                "cancel soon or it will not be refunded",
+                RefundWindowWarning,
+                stacklevel=4,
+            )
+
+    def _wait_state(
+        self,
+        timeout: float | None,
+        *,
+        sender: str | None,
+        contains: str | None,
+        pattern: str | re.Pattern[str] | None,
+        new: bool,
+        need_code: bool,
+        pushed: bool,
+    ) -> CodeWait:
+        self._warn_if_refund_window_closing()
+        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+        return CodeWait(
+            rental=self,
+            timeout=self._default_timeout if timeout is None else timeout,
+            only=MessageFilter(sender=sender, contains=contains, pattern=compiled),
+            need_code=need_code,
+            baseline=Counter(self._consumed) if new else Counter(),
+            pushed=pushed,
+        )
+
+    def _found(self, messages: list[Message], wait: CodeWait) -> Message | None:
+        found = wait.choose(messages)
+        if found is not None:
+            # Everything seen up to the returned message is "old" for a later ``new=True`` wait.
+            self._consumed = Counter(message_key(m) for m in messages)
+        return found
+
+    def _settled(self, outcome: CancelOutcome) -> CancelOutcome:
+        self._outcome = outcome
+        if self._journal is not None and self._row is not None:
+            self._journal.closed(self._row, outcome.refunded, outcome.detail)
+        return outcome
+
+    def _cancel_failed(self, error: BaseException) -> None:
+        detail = f"cancel failed: {error}"
+        if self._journal is not None and self._row is not None:
+            self._journal.cancel_failed(self._row, detail)
+        warnings.warn(
+            f"could not cancel {self.number} ({self.provider} {self.id}): {error}; "
+            "it is left in the journal for `otpkit sweep`",
+            RentalCleanupWarning,
+            stacklevel=4,
+        )
+
+
+def _code_of(message: Message) -> str:
+    assert message.code is not None  # need_code waits only return messages with a code
+    return message.code
+
+
+class Rental(_RentalCore):
+    """A rented number (sync). ``with client.rent(product) as rental:`` always cancels it."""
+
+    _client: Client = PrivateAttr()
+
+    def bind(
+        self, client: Client, journal: Journal | None, row: int | None, timeout: float
+    ) -> Rental:
+        self._client, self._journal, self._row, self._default_timeout = (
+            client,
+            journal,
+            row,
+            timeout,
+        )
+        install_sigterm_handler()
+        return self
+
+    def messages(self) -> list[Message]:
+        """The SMS received so far."""
+        return self._client.messages(self)
+
+    def wait_for_message(
+        self,
+        timeout: float | None = None,
+        *,
+        sender: str | None = None,
+        contains: str | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        new: bool = False,
+    ) -> Message:
+        """Wait for an SMS (newest first); ``new=True`` ignores those already returned."""
+        wait = self._wait_state(
+            timeout,
+            sender=sender,
+            contains=contains,
+            pattern=pattern,
+            new=new,
+            need_code=False,
+            pushed=self._client.push is not None,
+        )
+        return self._wait(wait)
+
+    def wait_for_code(
+        self,
+        timeout: float | None = None,
+        *,
+        sender: str | None = None,
+        contains: str | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        new: bool = False,
+    ) -> str:
+        """Wait for the verification code; raises ``CodeTimeoutError`` at the deadline.
+
+        >>> with client.rent(client.find_product("whatsapp")) as rental:  # doctest: +SKIP
+        ...     page.fill("#phone", rental.number)
+        ...     page.fill("#code", rental.wait_for_code(timeout=60))
+        """
+        wait = self._wait_state(
+            timeout,
+            sender=sender,
+            contains=contains,
+            pattern=pattern,
+            new=new,
+            need_code=True,
+            pushed=self._client.push is not None,
+        )
+        return _code_of(self._wait(wait))
+
+    def _wait(self, wait: CodeWait) -> Message:
+        push = self._client.push
+        sleep: Callable[[float], None] = time.sleep
+        if push is not None:
+            push.watch(self.id)
+            sleep = lambda seconds: push.wait(self.id, seconds)  # noqa: E731
+
+        def poll() -> Message | None:
+            pushed = push.messages(self.id) if push is not None else []
+            found = self._found(pushed, wait) if pushed else None
+            if found is None:
+                wait.polls += 1
+                found = self._found(self._client.messages(self), wait)
+            return found
+
+        try:
+            found = tenacity.Retrying(sleep=sleep, **wait.retrying())(poll)
+        except tenacity.RetryError:
+            raise wait.timed_out() from None
+        assert found is not None
+        return found
+
+    def cancel(self) -> CancelOutcome:
+        """Cancel / reject the rental (once; later calls return the same outcome)."""
+        if self._outcome is not None:
+            return self._outcome
+        client = self._client
+        try:
+            # A fresh operation per attempt: an operation runs once.
+            outcome = tenacity.Retrying(**CANCEL_RETRY)(
+                lambda: client.run(client.provider.cancel(self))
+            )
+        except OtpkitError as error:
+            self._cancel_failed(error)
+            raise
+        return self._settled(outcome)
+
+    def __enter__(self) -> Rental:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._outcome is None:
+            # A failure was journaled and warned in cancel(); the test's own outcome stands.
+            with contextlib.suppress(OtpkitError):
+                self.cancel()
+
+
+class AsyncRental(_RentalCore):
+    """A rented number (async). ``async with client.rent(product) as rental:`` always cancels."""
+
+    _client: AsyncClient = PrivateAttr()
+
+    def bind(
+        self, client: AsyncClient, journal: Journal | None, row: int | None, timeout: float
+    ) -> AsyncRental:
+        self._client, self._journal, self._row, self._default_timeout = (
+            client,
+            journal,
+            row,
+            timeout,
+        )
+        install_sigterm_handler()
+        return self
+
+    async def messages(self) -> list[Message]:
+        """The SMS received so far."""
+        return await self._client.messages(self)
+
+    async def wait_for_message(
+        self,
+        timeout: float | None = None,
+        *,
+        sender: str | None = None,
+        contains: str | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        new: bool = False,
+    ) -> Message:
+        """Wait for an SMS (newest first); ``new=True`` ignores those already returned."""
+        wait = self._wait_state(
+            timeout,
+            sender=sender,
+            contains=contains,
+            pattern=pattern,
+            new=new,
+            need_code=False,
+            pushed=self._client.push is not None,
+        )
+        return await self._wait(wait)
+
+    async def wait_for_code(
+        self,
+        timeout: float | None = None,
+        *,
+        sender: str | None = None,
+        contains: str | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        new: bool = False,
+    ) -> str:
+        """Wait for the verification code; raises ``CodeTimeoutError`` at the deadline."""
+        wait = self._wait_state(
+            timeout,
+            sender=sender,
+            contains=contains,
+            pattern=pattern,
+            new=new,
+            need_code=True,
+            pushed=self._client.push is not None,
+        )
+        return _code_of(await self._wait(wait))
+
+    async def _wait(self, wait: CodeWait) -> Message:
+        push = self._client.push
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        if push is not None:
+            await push.watch_async(self.id)
+            sleep = lambda seconds: push.wait_async(self.id, seconds)  # noqa: E731
+
+        async def poll() -> Message | None:
+            pushed = push.messages(self.id) if push is not None else []
+            found = self._found(pushed, wait) if pushed else None
+            if found is None:
+                wait.polls += 1
+                found = self._found(await self._client.messages(self), wait)
+            return found
+
+        try:
+            found: Message | None = await tenacity.AsyncRetrying(sleep=sleep, **wait.retrying())(
+                poll
+            )
+        except tenacity.RetryError:
+            raise wait.timed_out() from None
+        assert found is not None
+        return found
+
+    async def cancel(self) -> CancelOutcome:
+        """Cancel / reject the rental (once; later calls return the same outcome)."""
+        if self._outcome is not None:
+            return self._outcome
+        client = self._client
+
+        async def attempt() -> CancelOutcome:
+            # A fresh operation per attempt: an operation runs once.
+            return await client.run(client.provider.cancel(self))
+
+        try:
+            outcome: CancelOutcome = await tenacity.AsyncRetrying(**CANCEL_RETRY)(attempt)
+        except OtpkitError as error:
+            self._cancel_failed(error)
+            raise
+        return self._settled(outcome)
+
+    async def __aenter__(self) -> AsyncRental:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._outcome is None:
+            # Shielded: a cancelled task (a timeout, Ctrl-C) must still get its refund, so the
+            # cancel is finished before the cancellation goes on.
+            cancelling = asyncio.ensure_future(self.cancel())
+            try:
+                await asyncio.shield(cancelling)
+            except asyncio.CancelledError:
+                await asyncio.wait([cancelling])
+                if not cancelling.cancelled():
+                    cancelling.exception()  # seen: a failure was journaled and warned in cancel()
+                raise
+            except OtpkitError:
+                pass  # journaled and warned in cancel(); the test's own outcome stands
+
+
+class AsyncRenting(Awaitable[AsyncRental]):
+    """What ``AsyncClient.rent`` returns: ``await`` it, or use it as ``async with``."""
+
+    def __init__(self, start: Callable[[], Awaitable[AsyncRental]]) -> None:
+        self._start = start
+        self._rental: AsyncRental | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncRental]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> AsyncRental:
+        self._rental = await self._start()
+        return self._rental
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._rental is not None:
+            await self._rental.__aexit__(exc_type, exc, tb)

@@ -1,0 +1,142 @@
+"""The sweep: cancel rentals that a crashed or killed process left open.
+
+Each abandoned journal row is first *claimed* in one transaction, so two sweepers running at
+once never cancel the same rental twice; a row whose cancel fails again stays for the next sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING
+
+import tenacity
+
+from otpkit._errors import AmbiguousOrderError, OtpkitError
+from otpkit._journal import Journal, JournalEntry
+from otpkit._models import CancelOutcome, RentalInfo
+from otpkit._phone import parse_number
+from otpkit._rental import CANCEL_RETRY
+from otpkit.providers import Provider, SanalNumara
+
+if TYPE_CHECKING:
+    from otpkit._client import Client
+
+__all__ = ["SweepReport", "SweptRental", "sweep"]
+
+
+@dataclass(frozen=True)
+class SweptRental:
+    """What the sweep did for one abandoned rental."""
+
+    order_id: str | None
+    number: str | None
+    price: Decimal | None
+    outcome: CancelOutcome | None = None
+    problem: str | None = None
+
+
+@dataclass
+class SweepReport:
+    """Every rental the sweep handled."""
+
+    rentals: list[SweptRental] = field(default_factory=list)
+
+    @property
+    def refunded(self) -> list[SweptRental]:
+        return [r for r in self.rentals if r.outcome is not None and r.outcome.refunded]
+
+    @property
+    def refunded_amount(self) -> Decimal:
+        return sum((r.price or Decimal(0) for r in self.refunded), Decimal(0))
+
+    @property
+    def problems(self) -> list[SweptRental]:
+        return [r for r in self.rentals if r.problem is not None]
+
+
+def rental_from_entry(entry: JournalEntry, provider: Provider) -> RentalInfo | None:
+    """The journaled rental as a ``RentalInfo`` (its refund window matters for cancelling)."""
+    if entry.order_id is None or entry.number is None or entry.rented_at is None:
+        return None
+    parsed = parse_number(entry.number)
+    rented_at = datetime.fromtimestamp(entry.rented_at, tz=timezone.utc)
+    window = provider.refund_window if isinstance(provider, SanalNumara) else None
+    return RentalInfo(
+        id=entry.order_id,
+        number=entry.number,
+        national_number=parsed.national if parsed else entry.number,
+        country_code=parsed.country_code if parsed else 0,
+        product_id=entry.product_id,
+        price=entry.price,
+        provider=entry.provider,
+        rented_at=rented_at,
+        refund_deadline=rented_at + window if window is not None else None,
+    )
+
+
+def sweep(client: Client, journal: Journal | None = None, *, held: bool = False) -> SweepReport:
+    """Cancel every rental of ``client``'s provider account left open by a dead process
+    (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
+    journal = journal or client.journal
+    report = SweepReport()
+    if journal is None:
+        return report
+    provider = client.provider
+    for entry in journal.abandoned(provider.name, held=held):
+        if entry.base_url != provider.base_url or not journal.claim_for_sweep(entry.row):
+            continue
+        try:
+            if entry.order_id is None:
+                problem = _find_lost_order(client, journal, entry)
+                if problem is not None:
+                    report.rentals.append(SweptRental(None, None, entry.price, problem=problem))
+                found = journal.entry(entry.row)
+                if found is None or found.order_id is None:
+                    continue
+                entry = found
+            target = rental_from_entry(entry, provider) or entry.order_id
+            outcome: CancelOutcome = tenacity.Retrying(**CANCEL_RETRY)(_cancel, client, target)
+        except OtpkitError as error:
+            journal.cancel_failed(entry.row, f"sweep could not cancel: {error}")
+            report.rentals.append(
+                SweptRental(entry.order_id, entry.number, entry.price, problem=str(error))
+            )
+            continue
+        journal.closed(entry.row, outcome.refunded, f"swept: {outcome.detail}")
+        report.rentals.append(SweptRental(entry.order_id, entry.number, entry.price, outcome))
+    return report
+
+
+def _cancel(client: Client, target: RentalInfo | str) -> CancelOutcome:
+    return client.run(client.provider.cancel(target))
+
+
+def _find_lost_order(client: Client, journal: Journal, entry: JournalEntry) -> str | None:
+    """Look for the order a dead process requested but never heard back about.
+
+    Found: the journal row gets its order id. Returns a problem to report, if any.
+    """
+    provider = client.provider
+    lost = AmbiguousOrderError(
+        "reply lost",
+        product_id=entry.product_id,
+        sent_at=datetime.fromtimestamp(entry.requested_at, tz=timezone.utc),
+    )
+    claim = partial(journal.claim_order, entry.row, provider.name, provider.base_url)
+    try:
+        found = client.run(provider.recover_lost_order(lost, claim))
+    except AmbiguousOrderError:
+        problem = (
+            f"the reply to an order for {entry.product_id} was lost and {provider.name} cannot "
+            "list orders: check the provider's dashboard for an order of that product"
+        )
+        journal.lost(entry.row, problem)
+        return problem
+    if found is None:
+        journal.failed(entry.row, "no order was placed (the provider lists none)")
+    else:
+        journal.opened(entry.row, found.id, found.number, found.price)
+    return None

@@ -1,0 +1,193 @@
+"""Push delivery: receive jesusnumber's ``incoming_message`` callbacks and wake waiting rentals.
+
+One receiver serves a whole run. The provider POSTs each SMS to ``<url>/api/callback``; waiters
+(in this process or in pytest-xdist workers) long-poll the receiver's inbox over loopback HTTP,
+so they hear of their order's SMS within milliseconds wherever they run. Polling the provider
+goes on slowly as a safety net.
+
+>>> with otpkit.webhook.run(port=8765, secret="s3cret") as receiver:  # doctest: +SKIP
+...     print(receiver.callback_url)   # configure this URL at the provider
+...     client = otpkit.connect("jesusnumber", push=receiver.inbox_url)
+
+Bad or forged requests get a 4xx and never reach a waiter: a body over 64 KiB (413), not JSON
+(415/400), an unknown event (422), an order no waiter here rented (404), and, with a shared
+``secret``, any path without it (404).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from otpkit._serving import BackgroundServer, wait_until_stopped, write_atomically
+
+__all__ = ["MAX_BODY", "WebhookReceiver", "create_app", "run", "serve"]
+
+#: The largest callback body accepted; a real SMS callback is a few hundred bytes.
+MAX_BODY = 64 * 1024
+#: The longest a waiter's long poll is held open.
+MAX_LONG_POLL = 30.0
+
+
+@dataclass
+class _Inbox:
+    """Messages per watched order; lives on the server's event loop."""
+
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    changed: asyncio.Condition | None = None
+
+    def condition(self) -> asyncio.Condition:
+        if self.changed is None:
+            self.changed = asyncio.Condition()
+        return self.changed
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"success": False, "message": detail}, status_code=status)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (str, int)):
+        return str(value)
+    return None
+
+
+def create_app(secret: str | None = None) -> Starlette:
+    """The receiver's ASGI app; with ``secret`` every route sits under ``/<secret>``."""
+    inbox = _Inbox()
+
+    def authorised(request: Request) -> bool:
+        given = request.path_params.get("secret", "")
+        return secret is None or hmac.compare_digest(str(given), secret)
+
+    async def callback(request: Request) -> Response:
+        if not authorised(request):
+            return _problem(404, "not found")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return _problem(415, "expected an application/json body")
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+            return _problem(413, f"body over {MAX_BODY} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return _problem(413, f"body over {MAX_BODY} bytes")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _problem(400, "body is not valid JSON")
+        if not isinstance(payload, dict) or payload.get("event") != "incoming_message":
+            return _problem(422, "unknown event (expected 'incoming_message')")
+        message = payload.get("message")
+        order_id = _text(message.get("order_id")) if isinstance(message, dict) else None
+        sms = _text(message.get("sms")) if isinstance(message, dict) else None
+        if not isinstance(message, dict) or order_id is None or sms is None:
+            return _problem(422, "message.order_id and message.sms are required")
+        if order_id not in inbox.messages:
+            return _problem(404, "no waiter here rented this order")
+        entry = {
+            "sms": sms,
+            "sender": _text(message.get("sender")),
+            "number": _text(message.get("number")),
+            "service": _text(message.get("service")),
+            "received_at": time.time(),
+        }
+        changed = inbox.condition()
+        async with changed:
+            inbox.messages[order_id].append(entry)
+            changed.notify_all()
+        return JSONResponse({"success": True, "message": "stored"})
+
+    async def watch(request: Request) -> Response:
+        if not authorised(request):
+            return _problem(404, "not found")
+        inbox.messages.setdefault(str(request.path_params["order_id"]), [])
+        return JSONResponse({"success": True})
+
+    async def messages(request: Request) -> Response:
+        if not authorised(request):
+            return _problem(404, "not found")
+        order_id = str(request.path_params["order_id"])
+        try:
+            after = int(request.query_params.get("after", "0"))
+            wait = min(float(request.query_params.get("timeout", "0")), MAX_LONG_POLL)
+        except ValueError:
+            return _problem(400, "after and timeout must be numbers")
+        # Asking also watches: a receiver restarted mid-run learns its waiters again.
+        inbox.messages.setdefault(order_id, [])
+        changed = inbox.condition()
+        async with changed:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(
+                    changed.wait_for(lambda: len(inbox.messages.get(order_id, [])) > after),
+                    timeout=max(wait, 0.0),
+                )
+            found = list(inbox.messages.get(order_id, []))
+        return JSONResponse({"order_id": order_id, "messages": found})
+
+    prefix = "/{secret}" if secret is not None else ""
+    return Starlette(
+        routes=[
+            Route(f"{prefix}/api/callback", callback, methods=["POST"]),
+            Route(f"{prefix}/_otpkit/inbox/{{order_id}}", watch, methods=["PUT"]),
+            Route(f"{prefix}/_otpkit/inbox/{{order_id}}", messages, methods=["GET"]),
+        ]
+    )
+
+
+class WebhookReceiver:
+    """A running receiver: ``callback_url`` for the provider, ``inbox_url`` for waiters."""
+
+    def __init__(self, server: BackgroundServer | None, base_url: str, secret: str | None) -> None:
+        self._server = server
+        root = f"{base_url.rstrip('/')}/{secret}" if secret else base_url.rstrip("/")
+        self.callback_url = f"{root}/api/callback"
+        self.inbox_url = f"{root}/_otpkit/inbox"
+
+    def __repr__(self) -> str:
+        return "<WebhookReceiver>"  # the URLs may hold the shared secret
+
+
+@contextmanager
+def run(
+    host: str = "127.0.0.1", port: int = 0, *, secret: str | None = None
+) -> Iterator[WebhookReceiver]:
+    """Run a receiver on a background thread for the duration of the ``with`` block."""
+    with BackgroundServer(create_app(secret), host, port, name="webhook") as server:
+        yield WebhookReceiver(server, server.base_url, secret)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    secret: str | None = None,
+    ready_file: Path | None = None,
+) -> None:
+    """Run a receiver in the foreground until interrupted (``otpkit webhook serve``)."""
+    with run(host, port, secret=secret) as receiver:
+        if ready_file is not None:
+            write_atomically(ready_file, receiver.inbox_url)
+        print(f"receiving callbacks at {_shown(receiver.callback_url, secret)}", flush=True)
+        wait_until_stopped()
+
+
+def _shown(url: str, secret: str | None) -> str:
+    return url.replace(secret, "<secret>") if secret else url
