@@ -59,7 +59,11 @@ class wait_for_sms(wait_base):  # lower case, like tenacity's own policies
         return min(self.cap, self.dense + (self.growth - 1) * (elapsed - self.dense_until))
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        pause = self.interval(retry_state.seconds_since_start or 0.0)
+        return self.pause(retry_state.seconds_since_start or 0.0, retry_state)
+
+    def pause(self, elapsed: float, retry_state: tenacity.RetryCallState) -> float:
+        """The pause after a poll ``elapsed`` seconds in, with jitter and ``Retry-After``."""
+        pause = self.interval(elapsed)
         pause *= 1 + random.uniform(-self.jitter, self.jitter)
         outcome = retry_state.outcome
         error = outcome.exception() if outcome is not None and outcome.failed else None
@@ -120,6 +124,9 @@ class CodeWait:
     need_code: bool = True
     baseline: Counter[tuple[str, str | None, str | None]] = field(default_factory=Counter)
     pushed: bool = False
+    #: Seconds of the rental's own timeline already gone when the wait began: the schedule is
+    #: shaped by when an SMS can arrive after renting, not by when someone started waiting.
+    age: float = 0.0
     polls: int = 0
     started: float = field(default_factory=time.monotonic)
     last_error: BaseException | None = None
@@ -127,6 +134,10 @@ class CodeWait:
     @property
     def schedule(self) -> wait_for_sms:
         return SAFETY_NET if self.pushed else POLLING
+
+    def first_pause(self) -> float:
+        """How long to wait before the first poll: none for a rental that is no longer new."""
+        return min(max(0.0, self.schedule.first - self.age), self.remaining())
 
     def remaining(self) -> float:
         return max(0.0, self.timeout - (time.monotonic() - self.started))
@@ -137,7 +148,8 @@ class CodeWait:
             "retry": tenacity.retry_if_result(lambda found: found is None)
             | tenacity.retry_if_exception(self._worth_retrying),
             "wait": self._clipped_wait,
-            "stop": tenacity.stop_after_delay(self.timeout),
+            # From the wait's own start, which includes the pause before the first poll.
+            "stop": lambda retry_state: self.remaining() <= 0,
             "reraise": False,
         }
 
@@ -147,7 +159,10 @@ class CodeWait:
 
     def _clipped_wait(self, retry_state: tenacity.RetryCallState) -> float:
         # The last poll happens at the deadline rather than a full interval before it.
-        return min(self.schedule(retry_state), self.remaining())
+        return min(self.schedule.pause(self.age + self.elapsed(), retry_state), self.remaining())
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
 
     def choose(self, messages: list[Message]) -> Message | None:
         """The newest message that counts, or None to keep waiting."""
@@ -160,7 +175,7 @@ class CodeWait:
     def timed_out(self) -> CodeTimeoutError:
         """The error to raise when the deadline passed."""
         waited = time.monotonic() - self.started
-        what = "a code" if self.need_code else "an SMS"
+        what = "code" if self.need_code else "SMS"
         cause = f"; last error: {self.last_error}" if self.last_error else ""
         return CodeTimeoutError(
             f"no {what} for {self.rental.number} ({self.rental.provider} order "
