@@ -23,11 +23,12 @@ from otpkit._errors import (
     ProviderError,
     RateLimitError,
     RentalCancelledError,
+    RentalCapError,
     RequestTimeoutError,
     ServerError,
     ValidationError,
 )
-from otpkit._journal import Journal, JournalEntry
+from otpkit._journal import Journal, JournalEntry, default_journal_path
 from otpkit._models import (
     Balance,
     CancelOutcome,
@@ -43,6 +44,7 @@ from otpkit._models import (
 from otpkit._rental import (
     AsyncRental,
     AsyncRenting,
+    PhoneNumber,
     RefundWindowWarning,
     Rental,
     RentalCleanupWarning,
@@ -75,6 +77,7 @@ __all__ = [
     "OrdersPage",
     "OtpkitError",
     "OutOfStockError",
+    "PhoneNumber",
     "Product",
     "ProductNotFoundError",
     "ProviderError",
@@ -82,6 +85,7 @@ __all__ = [
     "RefundWindowWarning",
     "Rental",
     "RentalCancelledError",
+    "RentalCapError",
     "RentalCleanupWarning",
     "RentalInfo",
     "RequestTimeoutError",
@@ -95,4 +99,5 @@ __all__ = [
     "__version__",
     "connect",
     "connect_async",
+    "default_journal_path",
 ]

@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 import httpx
 import tenacity
 
-from otpkit._driver import USER_AGENT, DriverBase, RentalPolicy, http_timeout
+from otpkit._driver import (
+    LIMITER_PATIENCE,
+    USER_AGENT,
+    DriverBase,
+    RentalPolicy,
+    http_timeout,
+)
 from otpkit._errors import OtpkitError
 from otpkit._exchange import retry_policy, settle, transport_error
 from otpkit._models import (
@@ -76,6 +82,9 @@ class AsyncClient(DriverBase):
     async def _execute(self, call: Call[T]) -> T:
         async for attempt in tenacity.AsyncRetrying(**retry_policy(self.call_timeout)):
             with attempt:
+                limiter = self.policy.limiter
+                if limiter is not None and not await limiter.acquire_async(LIMITER_PATIENCE):
+                    raise self._throttled(call)
                 try:
                     response = await self._http.send(call.request)
                 except httpx.TransportError as error:
@@ -106,9 +115,16 @@ class AsyncClient(DriverBase):
         """
 
         async def start() -> AsyncRental:
-            info, row = await self.run(self._renting(product, options))
+            slots = self.policy.slots
+            slot = await slots.acquire_async() if slots else None
+            try:
+                info, row = await self.run(self._renting(product, options))
+            except BaseException:
+                if slot is not None:
+                    slot.release()
+                raise
             rental = AsyncRental.model_construct(**dict(info))
-            rental.bind(self, self.journal, row, self.policy.code_timeout)
+            rental.bind(self, self.journal, row, self.policy.code_timeout, slot)
             if self.push is not None:
                 await self.push.watch_async(rental.id)
             return rental

@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 import httpx
 import tenacity
 
-from otpkit._driver import USER_AGENT, DriverBase, RentalPolicy, http_timeout
+from otpkit._driver import (
+    LIMITER_PATIENCE,
+    USER_AGENT,
+    DriverBase,
+    RentalPolicy,
+    http_timeout,
+)
 from otpkit._errors import OtpkitError
 from otpkit._exchange import retry_policy, settle, transport_error
 from otpkit._journal import Journal
@@ -78,6 +84,9 @@ class Client(DriverBase):
     def _execute(self, call: Call[T]) -> T:
         for attempt in tenacity.Retrying(**retry_policy(self.call_timeout)):
             with attempt:
+                limiter = self.policy.limiter
+                if limiter is not None and not limiter.acquire(LIMITER_PATIENCE):
+                    raise self._throttled(call)
                 try:
                     response = self._http.send(call.request)
                 except httpx.TransportError as error:
@@ -105,9 +114,15 @@ class Client(DriverBase):
     def rent(self, product: Product | str, **options: Any) -> Rental:
         """Rent a number for ``product`` (a Product or its id); use it as ``with`` to always
         cancel. jesusnumber options: ``premium``, ``premium_quote_id``."""
-        info, row = self.run(self._renting(product, options))
+        slot = self.policy.slots.acquire() if self.policy.slots else None
+        try:
+            info, row = self.run(self._renting(product, options))
+        except BaseException:
+            if slot is not None:
+                slot.release()
+            raise
         rental = Rental.model_construct(**dict(info))
-        rental.bind(self, self.journal, row, self.policy.code_timeout)
+        rental.bind(self, self.journal, row, self.policy.code_timeout, slot)
         if self.push is not None:
             self.push.watch(rental.id)
         return rental

@@ -14,8 +14,10 @@ from otpkit._client import Client
 from otpkit._driver import RentalPolicy
 from otpkit._errors import ConfigurationError
 from otpkit._journal import Journal, default_journal_path
+from otpkit._limiter import SharedRequestLimiter
 from otpkit._push import PushInbox
 from otpkit._settings import Settings
+from otpkit._slots import RentalSlots
 from otpkit.providers import PROVIDERS, Provider, create_provider
 
 __all__ = ["connect", "connect_async"]
@@ -44,20 +46,31 @@ PushChoice = PushInbox | str | None
 
 
 def _policy(
-    settings: Settings, journal: JournalChoice, budget: Decimal | None, push: PushChoice
+    settings: Settings,
+    provider: Provider,
+    journal: JournalChoice,
+    budget: Decimal | None,
+    push: PushChoice,
 ) -> RentalPolicy:
     if journal is None:
         journal = settings.journal or default_journal_path()
+    if journal is not False and not isinstance(journal, Journal):
+        journal = Journal(journal)
     push = push if push is not None else settings.push_url
+    # Request budgets and rental slots live beside the journal: shared by this machine's runs.
+    shared = (journal.path.parent if journal else default_journal_path().parent) / "shared"
+    limiter = slots = None
+    if settings.rate_limit:
+        limiter = SharedRequestLimiter(shared, provider.api_key, settings.rate_limit)
+    if settings.max_rentals:
+        slots = RentalSlots(shared, provider.api_key, settings.max_rentals)
     return RentalPolicy(
-        journal=None
-        if journal is False
-        else journal
-        if isinstance(journal, Journal)
-        else Journal(journal),
+        journal=journal or None,
         budget=budget if budget is not None else settings.budget,
         push=PushInbox(push) if isinstance(push, str) else push,
         code_timeout=settings.timeout,
+        limiter=limiter,
+        slots=slots,
     )
 
 
@@ -83,12 +96,13 @@ def connect(
     ...         print(rental.number, rental.wait_for_code())
     """
     settings = settings or Settings()
+    protocol = _provider(provider, api_key, base_url, settings)
     return Client(
-        _provider(provider, api_key, base_url, settings),
+        protocol,
         request_timeout=settings.request_timeout,
         call_timeout=settings.call_timeout,
         transport=transport,
-        policy=_policy(settings, journal, budget, push),
+        policy=_policy(settings, protocol, journal, budget, push),
     )
 
 
@@ -105,10 +119,11 @@ def connect_async(
 ) -> AsyncClient:
     """An asynchronous client; arguments as for ``connect``."""
     settings = settings or Settings()
+    protocol = _provider(provider, api_key, base_url, settings)
     return AsyncClient(
-        _provider(provider, api_key, base_url, settings),
+        protocol,
         request_timeout=settings.request_timeout,
         call_timeout=settings.call_timeout,
         transport=transport,
-        policy=_policy(settings, journal, budget, push),
+        policy=_policy(settings, protocol, journal, budget, push),
     )

@@ -8,18 +8,24 @@ from typing import Any, TypeVar
 
 import httpx
 
-from otpkit._errors import ConfigurationError
+from otpkit._errors import ConfigurationError, RateLimitError
 from otpkit._journal import Journal
+from otpkit._limiter import RequestLimiter
 from otpkit._models import CancelOutcome, Product, RentalInfo
 from otpkit._push import PushInbox
 from otpkit._redact import MASK, install_log_filter
 from otpkit._renting import renting
+from otpkit._slots import RentalSlots
 from otpkit._version import __version__
-from otpkit.providers import JesusNumber, Operation, Provider, SanalNumara
+from otpkit.providers import Call, JesusNumber, Operation, Provider, SanalNumara
 
 P = TypeVar("P", bound=Provider)
 
 USER_AGENT = f"otpkit/{__version__}"
+
+#: How long a request waits for the machine's shared request budget: two full minutes of a
+#: per-minute window, so that many workers sharing one key queue up instead of failing.
+LIMITER_PATIENCE = 120.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class RentalPolicy:
     budget: Decimal | None = None
     push: PushInbox | None = None
     code_timeout: float = 120.0
+    limiter: RequestLimiter | None = None
+    slots: RentalSlots | None = None
 
 
 class DriverBase:
@@ -58,6 +66,14 @@ class DriverBase:
     def push(self) -> PushInbox | None:
         """The push inbox SMS are delivered to, if push delivery is on."""
         return self.policy.push
+
+    def _throttled(self, call: Call[Any]) -> RateLimitError:
+        return RateLimitError(
+            f"{call.endpoint}: this machine's shared request budget for the key stayed used "
+            f"up for {LIMITER_PATIENCE:g} s",
+            provider=self.provider.name,
+            endpoint=call.endpoint,
+        )
 
     def _journal_cancelled(self, rental: RentalInfo | str, outcome: CancelOutcome) -> None:
         # A rental cancelled by id (CLI, sweep) is closed in the journal too, if it is there.

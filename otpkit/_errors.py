@@ -5,6 +5,7 @@ Every failure a user can meet is one of these; none of their messages ever conta
     OtpkitError
     ├── ConfigurationError            missing/invalid provider, key, base URL, browser
     ├── BudgetExceededError           a rental would push net spend over the budget
+    ├── RentalCapError                no rental slot freed up in time (also a TimeoutError)
     ├── CodeTimeoutError              no code before the deadline (also a built-in TimeoutError)
     └── ProviderError                 the provider answered (or failed to) in a way we cannot use
         ├── AuthenticationError       invalid or inactive API key
@@ -49,6 +50,7 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "RentalCancelledError",
+    "RentalCapError",
     "RequestTimeoutError",
     "ServerError",
     "ValidationError",
@@ -75,6 +77,10 @@ class BudgetExceededError(OtpkitError):
         self.budget = budget
         self.spent = spent
         self.price = price
+
+
+class RentalCapError(OtpkitError, TimeoutError):
+    """No slot under the cap on open rentals freed up in time."""
 
 
 class CodeTimeoutError(OtpkitError, TimeoutError):

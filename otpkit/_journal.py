@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS rentals (
     price         TEXT,
     state         TEXT NOT NULL,
     refunded      INTEGER,
+    codes         INTEGER NOT NULL DEFAULT 0,
     detail        TEXT,
     run_id        TEXT NOT NULL,
     host          TEXT NOT NULL,
@@ -84,6 +85,7 @@ class JournalEntry:
     price: Decimal | None
     state: str
     refunded: bool | None
+    codes: int
     detail: str | None
     run_id: str
     host: str
@@ -103,6 +105,7 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         price=Decimal(row["price"]) if row["price"] is not None else None,
         state=row["state"],
         refunded=None if row["refunded"] is None else bool(row["refunded"]),
+        codes=row["codes"],
         detail=row["detail"],
         run_id=row["run_id"],
         host=row["host"],
@@ -233,6 +236,10 @@ class Journal:
             "state = 'open', order_id = ?, number = ?, price = COALESCE(?, price), rented_at = ?",
             (order_id, number, None if price is None else str(price), time.time()),
         )
+
+    def code_received(self, row: int) -> None:
+        """A code arrived for the rental (the provider charges for it; no refund follows)."""
+        self._update(row, "codes = codes + 1", ())
 
     def failed(self, row: int, detail: str) -> None:
         """The order was refused: nothing was charged."""

@@ -33,6 +33,7 @@ from otpkit._errors import (
     ValidationError,
 )
 from otpkit._models import CancelOutcome, Message, RentalInfo
+from otpkit._slots import Slot
 from otpkit._waiting import CodeWait, MessageFilter, message_key
 from otpkit.providers._base import now
 
@@ -41,7 +42,19 @@ if TYPE_CHECKING:
     from otpkit._client import Client
     from otpkit._journal import Journal
 
-__all__ = ["AsyncRental", "RefundWindowWarning", "Rental", "RentalCleanupWarning"]
+__all__ = [
+    "AsyncRental",
+    "AsyncRenting",
+    "PhoneNumber",
+    "RefundWindowWarning",
+    "Rental",
+    "RentalCleanupWarning",
+]
+
+#: The outcome of a rental whose code was received: the provider keeps the payment.
+RECEIVED_CODE = CancelOutcome(
+    refunded=False, detail="a code was received, so the rental is used and paid for (no refund)"
+)
 
 #: A warning is given when a rental is used this close to the end of its refund window.
 REFUND_WARNING_MARGIN = timedelta(seconds=60)
@@ -93,6 +106,8 @@ class _RentalCore(RentalInfo):
     _outcome: CancelOutcome | None = PrivateAttr(default=None)
     _consumed: Counter[tuple[str, str | None, str | None]] = PrivateAttr(default_factory=Counter)
     _default_timeout: float = PrivateAttr(default=120.0)
+    _slot: Slot | None = PrivateAttr(default=None)
+    _code_received: bool = PrivateAttr(default=False)
 
     @property
     def journal_row(self) -> int | None:
@@ -146,6 +161,8 @@ class _RentalCore(RentalInfo):
             need_code=need_code,
             baseline=Counter(self._consumed) if new else Counter(),
             pushed=pushed,
+            # A "new" code is asked for after something was resent: its clock starts now.
+            age=0.0 if new else (now() - self.rented_at).total_seconds(),
         )
 
     def _found(self, messages: list[Message], wait: CodeWait) -> Message | None:
@@ -153,15 +170,33 @@ class _RentalCore(RentalInfo):
         if found is not None:
             # Everything seen up to the returned message is "old" for a later ``new=True`` wait.
             self._consumed = Counter(message_key(m) for m in messages)
+            if found.code is not None:
+                self._code_received = True
+                if self._journal is not None and self._row is not None:
+                    self._journal.code_received(self._row)
         return found
 
+    def _settled_without_request(self) -> CancelOutcome | None:
+        """The outcome when asking the provider is pointless: it refuses to cancel once a code
+        was delivered (both providers' rules), and the payment stands."""
+        if self._code_received:
+            return self._settled(RECEIVED_CODE)
+        return None
+
+    def _release_slot(self) -> None:
+        if self._slot is not None:
+            self._slot.release()
+            self._slot = None
+
     def _settled(self, outcome: CancelOutcome) -> CancelOutcome:
+        self._release_slot()
         self._outcome = outcome
         if self._journal is not None and self._row is not None:
             self._journal.closed(self._row, outcome.refunded, outcome.detail)
         return outcome
 
     def _cancel_failed(self, error: BaseException) -> None:
+        self._release_slot()
         detail = f"cancel failed: {error}"
         if self._journal is not None and self._row is not None:
             self._journal.cancel_failed(self._row, detail)
@@ -184,14 +219,16 @@ class Rental(_RentalCore):
     _client: Client = PrivateAttr()
 
     def bind(
-        self, client: Client, journal: Journal | None, row: int | None, timeout: float
+        self,
+        client: Client,
+        journal: Journal | None,
+        row: int | None,
+        timeout: float,
+        slot: Slot | None = None,
     ) -> Rental:
-        self._client, self._journal, self._row, self._default_timeout = (
-            client,
-            journal,
-            row,
-            timeout,
-        )
+        """Attach the rental to its client, journal row and rental slot."""
+        self._client, self._journal, self._row = client, journal, row
+        self._default_timeout, self._slot = timeout, slot
         install_sigterm_handler()
         return self
 
@@ -261,6 +298,7 @@ class Rental(_RentalCore):
                 found = self._found(self._client.messages(self), wait)
             return found
 
+        sleep(wait.first_pause())
         try:
             found = tenacity.Retrying(sleep=sleep, **wait.retrying())(poll)
         except tenacity.RetryError:
@@ -272,6 +310,9 @@ class Rental(_RentalCore):
         """Cancel / reject the rental (once; later calls return the same outcome)."""
         if self._outcome is not None:
             return self._outcome
+        settled = self._settled_without_request()
+        if settled is not None:
+            return settled
         client = self._client
         try:
             # A fresh operation per attempt: an operation runs once.
@@ -304,14 +345,16 @@ class AsyncRental(_RentalCore):
     _client: AsyncClient = PrivateAttr()
 
     def bind(
-        self, client: AsyncClient, journal: Journal | None, row: int | None, timeout: float
+        self,
+        client: AsyncClient,
+        journal: Journal | None,
+        row: int | None,
+        timeout: float,
+        slot: Slot | None = None,
     ) -> AsyncRental:
-        self._client, self._journal, self._row, self._default_timeout = (
-            client,
-            journal,
-            row,
-            timeout,
-        )
+        """Attach the rental to its client, journal row and rental slot."""
+        self._client, self._journal, self._row = client, journal, row
+        self._default_timeout, self._slot = timeout, slot
         install_sigterm_handler()
         return self
 
@@ -376,6 +419,7 @@ class AsyncRental(_RentalCore):
                 found = self._found(await self._client.messages(self), wait)
             return found
 
+        await sleep(wait.first_pause())
         try:
             found: Message | None = await tenacity.AsyncRetrying(sleep=sleep, **wait.retrying())(
                 poll
@@ -389,6 +433,9 @@ class AsyncRental(_RentalCore):
         """Cancel / reject the rental (once; later calls return the same outcome)."""
         if self._outcome is not None:
             return self._outcome
+        settled = self._settled_without_request()
+        if settled is not None:
+            return settled
         client = self._client
 
         async def attempt() -> CancelOutcome:
@@ -448,3 +495,28 @@ class AsyncRenting(Awaitable[AsyncRental]):
     ) -> None:
         if self._rental is not None:
             await self._rental.__aexit__(exc_type, exc, tb)
+
+
+class PhoneNumber(str):
+    """A rented number that *is* its E.164 string, so it can be typed anywhere a str goes.
+
+    >>> page.fill("#phone", phone_number)  # doctest: +SKIP
+    >>> phone_number.national, phone_number.country_code, phone_number.rental.id  # doctest: +SKIP
+    """
+
+    rental: Rental | AsyncRental
+
+    def __new__(cls, rental: Rental | AsyncRental) -> PhoneNumber:
+        number = super().__new__(cls, rental.number)
+        number.rental = rental
+        return number
+
+    @property
+    def national(self) -> str:
+        """The national significant number (no country code, no trunk prefix)."""
+        return self.rental.national_number
+
+    @property
+    def country_code(self) -> int:
+        """The country calling code (1, 44, 90...)."""
+        return self.rental.country_code

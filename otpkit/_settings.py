@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     budget: Decimal | None = None
     #: Where rentals are journaled (default: the user state directory).
     journal: Path | None = None
+    #: Requests per minute per API key shared by every process on this machine (None: no cap).
+    rate_limit: int | None = None
+    #: Rentals open at once per account across processes (None: no cap).
+    max_rentals: int | None = None
+    #: Run a local sandbox for the test session and point the fixtures at it (pytest plugin).
+    sandbox: bool = False
+    #: The sandbox sends every new order an SMS this many seconds after it is made (0: never),
+    #: standing in for the app under test; and throttles each key to this many requests/min.
+    sandbox_delay: float = 1.0
+    sandbox_throttle: int | None = None
+    #: ``host:port`` where the pytest plugin runs the webhook receiver for push delivery.
+    webhook: str | None = None
     #: A webhook receiver's inbox URL: SMS are pushed to waiters instead of only polled.
     push_url: str | None = None
     #: The receiver's shared secret: its routes sit under ``/<secret>/``.

@@ -1,0 +1,78 @@
+"""A cap on rentals open at once for one account, shared by every process on this machine.
+
+Providers limit active orders per account (and some lower an account's rating for every
+cancel), so parallel workers take one of N slots before renting and wait when none is free.
+A slot is an OS file lock: a process that dies gives its slot back without anyone's help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from otpkit._errors import RentalCapError
+from otpkit._limiter import key_name
+
+__all__ = ["RentalSlots", "Slot"]
+
+_POLL = 0.05
+
+
+class Slot:
+    """One held slot; ``release`` gives it back (idempotent)."""
+
+    def __init__(self, lock: FileLock) -> None:
+        self._lock: FileLock | None = lock
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+class RentalSlots:
+    """``limit`` slots for ``api_key`` in ``directory``."""
+
+    def __init__(self, directory: Path, api_key: str, limit: int, *, wait: float = 600.0) -> None:
+        if limit < 1:
+            raise ValueError("the rental cap must be at least 1")
+        directory.mkdir(parents=True, exist_ok=True)
+        name = key_name(api_key)
+        self._paths = [directory / f"slot-{name}-{i}.lock" for i in range(limit)]
+        self.limit = limit
+        self.wait = wait
+
+    def __repr__(self) -> str:
+        return f"<RentalSlots {self.limit}>"
+
+    def _try_each(self) -> Slot | None:
+        for path in self._paths:
+            # Not thread-local, so threads of one process compete like processes do.
+            lock = FileLock(path, timeout=0, thread_local=False, is_singleton=False)
+            try:
+                lock.acquire()
+            except Timeout:
+                continue
+            return Slot(lock)
+        return None
+
+    def acquire(self) -> Slot:
+        """A free slot, waiting for one; ``BudgetExceededError`` after ``wait`` seconds."""
+        deadline = time.monotonic() + self.wait
+        while True:
+            slot = self._try_each()
+            if slot is not None:
+                return slot
+            if time.monotonic() > deadline:
+                raise RentalCapError(
+                    f"no rental slot freed up within {self.wait:g} s "
+                    f"(cap: {self.limit} open rentals at once)"
+                )
+            time.sleep(_POLL)
+
+    async def acquire_async(self) -> Slot:
+        """``acquire`` without blocking the event loop."""
+        return await asyncio.to_thread(self.acquire)
