@@ -1,1 +1,44 @@
-"""pytest plugin of otpkit: phone-number and OTP fixtures (registered through ``pytest11``)."""
+"""otpkit's pytest plugin: ``phone_number`` and ``otp`` fixtures (registered through ``pytest11``).
+
+.. code-block:: python
+
+    def test_signup(page, phone_number, otp):
+        page.fill("#phone", phone_number)
+        page.click("text=Send code")
+        page.fill("#code", otp())
+
+Nothing here imports otpkit until a fixture needs it, so runs that use no OTP fixture pay
+almost nothing for the plugin being installed.
+"""
+
+from pytest_plugin._fixtures import (
+    Otp,
+    otp,
+    otp_client,
+    otp_session,
+    phone_number,
+    rent_phone_number,
+)
+from pytest_plugin._hooks import (
+    pytest_addoption,
+    pytest_configure,
+    pytest_runtest_makereport,
+    pytest_sessionstart,
+    pytest_terminal_summary,
+    pytest_unconfigure,
+)
+
+__all__ = [
+    "Otp",
+    "otp",
+    "otp_client",
+    "otp_session",
+    "phone_number",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_runtest_makereport",
+    "pytest_sessionstart",
+    "pytest_terminal_summary",
+    "pytest_unconfigure",
+    "rent_phone_number",
+]

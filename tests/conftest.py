@@ -16,3 +16,6 @@ def _isolated_otpkit_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no stray .env file is read either
     monkeypatch.setenv("OTPKIT_JOURNAL", str(tmp_path / "journal.sqlite3"))
+
+
+pytest_plugins = ["pytester"]

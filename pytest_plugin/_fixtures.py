@@ -1,0 +1,132 @@
+"""The fixtures: ``phone_number``, ``otp``, ``rent_phone_number`` and ``otp_client``.
+
+A thin skin over ``otpkit``: a fixture rents with a client, hands out a ``PhoneNumber``, and its
+teardown cancels the rental whatever the test did (failed, errored, timed out, interrupted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_plugin._session import OtpSession
+
+if TYPE_CHECKING:
+    import otpkit
+
+__all__ = ["Otp", "otp", "otp_client", "otp_session", "phone_number", "rent_phone_number"]
+
+_SESSION = pytest.StashKey["OtpSession"]()
+
+
+def session_of(config: pytest.Config) -> OtpSession | None:
+    """The run's otpkit session in this process, if a fixture created it."""
+    return config.stash.get(_SESSION, None)
+
+
+@pytest.fixture(scope="session")
+def otp_session(request: pytest.FixtureRequest) -> Iterator[OtpSession]:
+    """The run's otpkit state in this process: settings, shared run, one client per provider."""
+    session = OtpSession(request.config)
+    request.config.stash[_SESSION] = session
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def otp_client(otp_session: OtpSession) -> otpkit.Client:
+    """A client of the configured provider, for direct use (``otp_client.balance()``...)."""
+    return otp_session.client(None)
+
+
+class Otp:
+    """The code of one rented number: ``otp()`` waits for it and returns it.
+
+    ``otp.wait(timeout)`` is the same; ``otp.message()`` returns the whole SMS; in async tests
+    ``await otp.wait_async()`` / ``await otp.message_async()`` wait without blocking the loop.
+    ``new=True`` waits for a code newer than the last one returned (a "resend" flow).
+    """
+
+    def __init__(self, phone_number: otpkit.PhoneNumber, timeout: float | None) -> None:
+        self.phone_number = phone_number
+        self.timeout = timeout
+
+    @property
+    def rental(self) -> otpkit.Rental:
+        return self.phone_number.rental  # type: ignore[return-value]
+
+    def __call__(self, timeout: float | None = None, **filters: Any) -> str:
+        return self.wait(timeout, **filters)
+
+    def wait(self, timeout: float | None = None, **filters: Any) -> str:
+        """Wait for the code (``sender``, ``contains``, ``pattern``, ``new`` filter it)."""
+        return self.rental.wait_for_code(timeout or self.timeout, **filters)
+
+    def message(self, timeout: float | None = None, **filters: Any) -> otpkit.Message:
+        """Wait for the SMS and return it whole."""
+        return self.rental.wait_for_message(timeout or self.timeout, **filters)
+
+    async def wait_async(self, timeout: float | None = None, **filters: Any) -> str:
+        """``wait`` for async tests."""
+        return await asyncio.to_thread(self.wait, timeout, **filters)
+
+    async def message_async(self, timeout: float | None = None, **filters: Any) -> otpkit.Message:
+        """``message`` for async tests."""
+        return await asyncio.to_thread(self.message, timeout, **filters)
+
+    def __repr__(self) -> str:
+        return f"<Otp for {self.phone_number}>"
+
+
+def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("otp")
+    return dict(marker.kwargs) if marker is not None else {}
+
+
+@pytest.fixture
+def rent_phone_number(
+    request: pytest.FixtureRequest, otp_session: OtpSession
+) -> Iterator[Callable[..., otpkit.PhoneNumber]]:
+    """A factory for tests that need several numbers; every one is cancelled at teardown.
+
+    ``rent_phone_number(product=None, *, provider=None, country=None)``; unset arguments come
+    from ``@pytest.mark.otp(...)``, then from the options.
+    """
+    marked = _marker(request)
+    rented: list[otpkit.PhoneNumber] = []
+
+    def rent(
+        product: str | None = None, *, provider: str | None = None, country: str | None = None
+    ) -> otpkit.PhoneNumber:
+        number = otp_session.rent(
+            product or marked.get("product"),
+            provider=provider or marked.get("provider"),
+            country=country or marked.get("country"),
+        )
+        rented.append(number)
+        request.node.stash.setdefault(RENTED, []).append(number)
+        return number
+
+    yield rent
+    for number in reversed(rented):
+        otp_session.release(number)
+
+
+#: The numbers a test rented, for its failure report.
+RENTED = pytest.StashKey[list["otpkit.PhoneNumber"]]()
+
+
+@pytest.fixture
+def phone_number(rent_phone_number: Callable[..., otpkit.PhoneNumber]) -> otpkit.PhoneNumber:
+    """A number rented for this test (an E.164 ``str``); cancelled at teardown, always."""
+    return rent_phone_number()
+
+
+@pytest.fixture
+def otp(request: pytest.FixtureRequest, phone_number: otpkit.PhoneNumber) -> Otp:
+    """Waits for the SMS code of ``phone_number``: ``page.fill("#code", otp())``."""
+    timeout = _marker(request).get("timeout")
+    return Otp(phone_number, float(timeout) if timeout is not None else None)

@@ -1,0 +1,87 @@
+"""The plugin's options: each a ``--otp-*`` flag, an ``otp_*`` ini key and an ``OTPKIT_*`` variable.
+
+Precedence is command line > ini > environment > defaults: flags and ini values are handed to
+``otpkit.Settings`` as init arguments, which pydantic-settings ranks above the environment.
+API keys have no flag on purpose: they come only from the environment or a ``.env`` file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+__all__ = ["OPTIONS", "add_options", "overrides"]
+
+
+def _flag(text: str) -> bool:
+    if text.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise pytest.UsageError(f"expected true or false, got {text!r}")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting as a flag and an ini key (``name`` is the ``otpkit.Settings`` field)."""
+
+    name: str
+    help: str
+    convert: Callable[[str], Any] = str
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--otp-" + self.name.replace("_", "-")
+
+    @property
+    def ini(self) -> str:
+        return f"otp_{self.name}"
+
+
+OPTIONS = (
+    Option("provider", "provider to rent from: jesusnumber or sanalnumara", metavar="NAME"),
+    Option("product", "product (name or id) to rent when a test does not say", metavar="NAME"),
+    Option("country", "country to rent in when a test does not say", metavar="NAME"),
+    Option("base_url", "provider base URL (required for sanalnumara)", metavar="URL"),
+    Option("timeout", "seconds otp() waits for a code", float, "SECONDS"),
+    Option("budget", "net spend allowed to the whole run, all workers together", str, "AMOUNT"),
+    Option("journal", "rental journal path (for crash recovery and the sweep)", str, "PATH"),
+    Option("webhook", "run a push receiver on HOST:PORT for the run", metavar="HOST:PORT"),
+    Option("max_rentals", "rentals open at once across all workers", int, "N"),
+    Option("rate_limit", "requests per minute per API key across all workers", int, "N"),
+    Option("sandbox", "run otpkit's sandbox for the session and rent from it", _flag),
+)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option as a flag and an ini key."""
+    group = parser.getgroup("otpkit", "otpkit: phone numbers and SMS codes")
+    for option in OPTIONS:
+        if option.name == "sandbox":
+            group.addoption(
+                option.flag, action="store_const", const=True, dest=option.ini, help=option.help
+            )
+        else:
+            group.addoption(option.flag, dest=option.ini, metavar=option.metavar, help=option.help)
+        parser.addini(option.ini, option.help, default="")
+
+
+def overrides(config: pytest.Config) -> dict[str, Any]:
+    """The settings given on the command line or in the ini file, command line first."""
+    chosen: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = config.getoption(option.ini, default=None)
+        if value is None:
+            text = str(config.getini(option.ini)).strip()
+            value = text or None
+        if value is None:
+            continue
+        try:
+            chosen[option.name] = option.convert(value) if isinstance(value, str) else value
+        except ValueError as error:
+            raise pytest.UsageError(f"{option.flag} / {option.ini}: {error}") from None
+    return chosen

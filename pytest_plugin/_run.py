@@ -1,0 +1,165 @@
+"""What one test run shares across its pytest-xdist workers: a run id, a sandbox, a receiver.
+
+pytest-xdist's recipe for doing something once per run: every worker's base temp directory sits
+in one shared directory, and a file lock there decides who does it first; the others read what
+it wrote. The sandbox and the webhook receiver run as their own processes, so they outlive the
+worker that started them; the controller (or the only process, without xdist) stops them when
+the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from filelock import FileLock
+
+__all__ = ["SharedRun", "run_directory"]
+
+_STATE = "otpkit-run.json"
+_READY_TIMEOUT = 30.0
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker."""
+    return hasattr(config, "workerinput")
+
+
+def run_directory(config: pytest.Config) -> Path:
+    """The directory every process of this run sees: xdist's shared parent of base temps."""
+    # ``tmp_path_factory`` as a fixture is not available to hooks; the factory is the same.
+    basetemp: Path = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return basetemp.parent if is_worker(config) else basetemp
+
+
+class SharedRun:
+    """The run's shared state in ``directory`` (a JSON file guarded by a file lock)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = FileLock(directory / "otpkit-run.lock")
+        self._path = directory / _STATE
+
+    def _read(self) -> dict[str, Any]:
+        if self._path.exists():
+            loaded: dict[str, Any] = json.loads(self._path.read_text())
+            return loaded
+        return {}
+
+    def _write(self, state: dict[str, Any]) -> None:
+        temporary = self._path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self._path)
+
+    @property
+    def run_id(self) -> str:
+        """One id for the whole run, whichever process asks first."""
+        with self._lock:
+            state = self._read()
+            if "run_id" not in state:
+                state["run_id"] = (
+                    os.environ.get("OTPKIT_RUN_ID") or f"pytest-{uuid.uuid4().hex[:12]}"
+                )
+                self._write(state)
+            return str(state["run_id"])
+
+    def state(self) -> dict[str, Any]:
+        """What has been started so far (empty when nothing was)."""
+        with self._lock:
+            return self._read()
+
+    def sandbox(self, auto_deliver: float | None, throttle: int | None) -> dict[str, Any]:
+        """The run's sandbox (started on first use): its URL and one fresh key per provider."""
+        with self._lock:
+            state = self._read()
+            if "sandbox" not in state:
+                ready = self.directory / "sandbox.url"
+                command = [sys.executable, "-m", "otpkit.sandbox", "--port", "0"]
+                command += ["--throttle", str(throttle or 0)]
+                if auto_deliver:
+                    command += ["--auto-deliver", str(auto_deliver)]
+                command += ["--ready-file", str(ready)]
+                pid = _start(command, ready, self.directory / "sandbox.log")
+                url = ready.read_text().strip()
+                from otpkit import sandbox as sandboxes
+
+                with sandboxes.attach(url) as control:
+                    keys = {p: control.new_api_key(p) for p in sandboxes.PROVIDERS}
+                state["sandbox"] = {"url": url, "pid": pid, "keys": keys}
+                self._write(state)
+            return dict(state["sandbox"])
+
+    def webhook(self, address: str) -> dict[str, Any]:
+        """The run's push receiver on ``host:port`` (started on first use)."""
+        with self._lock:
+            state = self._read()
+            if "webhook" not in state:
+                host, _, port = address.rpartition(":")
+                if not host or not port.isdigit():
+                    raise pytest.UsageError(f"--otp-webhook wants HOST:PORT, got {address!r}")
+                ready = self.directory / "webhook.url"
+                command = [sys.executable, "-m", "otpkit.cli", "webhook", "serve"]
+                command += ["--host", host, "--port", port, "--ready-file", str(ready)]
+                pid = _start(command, ready, self.directory / "webhook.log")
+                inbox = ready.read_text().strip()
+                callback = inbox.replace("/_otpkit/inbox", "/api/callback")
+                state["webhook"] = {"inbox": inbox, "callback": callback, "pid": pid}
+                self._write(state)
+            return dict(state["webhook"])
+
+    def stop(self) -> None:
+        """Stop what the run started (called once, by the controller or the only process)."""
+        with self._lock:
+            state = self._read()
+            for part in ("webhook", "sandbox"):
+                pid = state.get(part, {}).get("pid")
+                if pid:
+                    _stop(int(pid))
+
+
+def _start(command: list[str], ready: Path, log: Path) -> int:
+    ready.unlink(missing_ok=True)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + _READY_TIMEOUT
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise pytest.UsageError(
+                f"could not start `{' '.join(command[1:4])}`; its output is in {log}"
+            )
+        time.sleep(0.02)
+    return process.pid
+
+
+def _stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # started by another process of the run: not our child
+            finished = 0
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+        if finished:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
