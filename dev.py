@@ -98,8 +98,7 @@ def main(argv: list[str]) -> int:
     ensure_venv()
     ensure_browser()
     if command == "demo":
-        # Until the demo lands, the main job shows what the CLI offers.
-        return run(BIN / "otpkit", "--help", *extra, check=False, cwd=ROOT)
+        return run(BIN / "otpkit", "demo", *extra, check=False, cwd=ROOT)
     return run(PYTHON, "-m", "pytest", *extra, check=False, cwd=ROOT)
 
 

@@ -158,6 +158,25 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Sign up on the sandbox's demo site with a rented number in a real Chromium, and show
+    that no money was lost. Needs nothing configured: it runs its own sandbox."""
+    try:
+        from otpkit._demo import run_demo  # needs Playwright, which only this command uses
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("playwright"):
+            raise
+        _err.print("[red]error:[/] the demo needs Playwright: pip install 'otpkit[playwright]'")
+        return 2
+    return run_demo(
+        provider=args.provider,
+        headed=args.headed,
+        screenshot=args.screenshot,
+        out=_out,
+        err=_err,
+    )
+
+
 def cmd_webhook_serve(args: argparse.Namespace) -> int:
     from otpkit import webhook
 
@@ -213,6 +232,19 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--auto-deliver", type=float, help="send every new order an SMS after S s")
     sandbox.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
     sandbox.set_defaults(handler=cmd_sandbox)
+
+    demo = commands.add_parser(
+        "demo", help="sign up on the sandbox's demo site, for real", description=cmd_demo.__doc__
+    )
+    demo.add_argument(
+        "--provider",
+        choices=("jesusnumber", "sanalnumara"),
+        default="jesusnumber",
+        help="which simulated provider to rent from (default: jesusnumber)",
+    )
+    demo.add_argument("--headed", action="store_true", help="show the browser window")
+    demo.add_argument("--screenshot", type=Path, help="save a PNG of the final page here")
+    demo.set_defaults(handler=cmd_demo)
 
     webhook = commands.add_parser("webhook", help="push delivery of SMS")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", metavar="COMMAND")

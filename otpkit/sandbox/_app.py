@@ -1,4 +1,4 @@
-"""The ASGI application: both providers and the control API on one origin."""
+"""The ASGI application: both providers, the control API and the demo site on one origin."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from otpkit.sandbox import _control, _jesusnumber, _sanalnumara
+from otpkit.sandbox import _control, _demo_site, _jesusnumber, _sanalnumara
 from otpkit.sandbox._engine import Engine
 
 __all__ = ["create_app"]
@@ -22,7 +22,12 @@ def create_app(engine: Engine) -> Starlette:
             yield
 
     app = Starlette(
-        routes=[*_jesusnumber.routes(), *_sanalnumara.routes(), *_control.routes()],
+        routes=[
+            *_jesusnumber.routes(),
+            *_sanalnumara.routes(),
+            *_control.routes(),
+            *_demo_site.routes(engine),
+        ],
         lifespan=lifespan,
     )
     app.state.engine = engine
