@@ -1,0 +1,76 @@
+"""Each benchmark script runs end to end in a tiny configuration and prints its tables.
+
+A smoke test only: nothing here asserts a timing. The figures are for people to read, from a
+full run (``python benchmarks/NAME.py``); see ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+#: script -> (tiny arguments, text its output must contain)
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "latency.py": (
+        ["--otps", "2", "--delay", "0.3", "--spacing", "0.1", "--naive-interval", "0.5"],
+        [
+            "clock bridge: sandbox time = time.monotonic() + c",
+            "mode",
+            "p50 ms",
+            "p95 ms",
+            "req/OTP",
+            "push (jesusnumber)",
+            "poll (jesusnumber)",
+            "poll (sanalnumara)",
+            "naive (jesusnumber)",
+            "target",
+            "push (jesusnumber) p50 <= 10 ms",
+            "poll (sanalnumara) requests per OTP (max) <= 8",
+        ],
+    ),
+    # Not smaller: faults.py fails with fewer rentals than its rows (ValueError: max_workers).
+    "faults.py": (
+        ["--rentals", "20", "--workers", "2"],
+        ["money audit", "target", "money lost (jesusnumber)", "double charges + double refunds"],
+    ),
+    "sandbox.py": (
+        ["--starts", "2", "--clients", "4", "--rounds", "2", "--sms-every", "2"],
+        [
+            "sandbox start/stop",
+            "start + first reply + stop",
+            "concurrent clients on one sandbox",
+            "threads",
+            "asyncio",
+            "ledger audit",
+            "double charges / double refunds",
+            "target",
+            "start + stop < 1 s",
+        ],
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(CASES))
+def test_benchmark_runs_and_prints_its_tables(script: str) -> None:
+    arguments, expected = CASES[script]
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for text in expected:
+        assert text in done.stdout, f"{text!r} missing from:\n{done.stdout}"
+
+
+def test_every_benchmark_has_a_smoke_case() -> None:
+    scripts = {path.name for path in BENCHMARKS.glob("*.py") if not path.name.startswith("_")}
+    assert scripts == set(CASES)
