@@ -98,7 +98,11 @@ class Sandbox:
         return Delivery.model_validate(self._call("POST", "/deliver-to-number", body))
 
     def set_auto_deliver(self, delay: float | None) -> None:
-        """Give every new order a realistic SMS ``delay`` seconds after it is made; None: off."""
+        """Give every new order a realistic SMS ``delay`` seconds after it is made; None: off.
+
+        It stands in for the app under test, so an order that was already texted by then (by
+        the demo site or ``deliver``) gets nothing more.
+        """
         self._call("POST", "/auto-deliver", {"delay": delay})
 
     def advance_clock(self, seconds: float) -> datetime:

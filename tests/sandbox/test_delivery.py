@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
+import otpkit.sandbox
 from otpkit import ConfigurationError
 from otpkit.sandbox import Sandbox, SandboxError
 from tests.sandbox.helpers import JN, SN
@@ -203,3 +205,24 @@ def test_callback_url_validation(sandbox: Sandbox, sn_key: str) -> None:
         sandbox.set_callback_url(sn_key, "http://127.0.0.1:9/hook")
     with pytest.raises(SandboxError):
         sandbox.set_callback_url("nobody", "http://127.0.0.1:9/hook")
+
+
+def test_auto_delivery_skips_an_order_already_texted() -> None:
+    with otpkit.sandbox.run(throttle=None, auto_deliver=0.2) as sandbox:
+        key = sandbox.new_api_key("jesusnumber")
+        with httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": key}) as http:
+            first = http.post("/api/v1/orders", json={"product_id": 12}).json()["data"]
+            second = http.post("/api/v1/orders", json={"product_id": 12}).json()["data"]
+            sandbox.deliver(first["order_id"], "Your code is 111111", provider="jesusnumber")
+            sandbox.advance_clock(1)
+            texts = [
+                [
+                    m["sms"]
+                    for m in http.get(f"/api/v1/orders/{o['order_id']}/sms").json()["data"][
+                        "messages"
+                    ]
+                ]
+                for o in (first, second)
+            ]
+    assert texts[0] == ["Your code is 111111"]  # the app's own code, and nothing after it
+    assert len(texts[1]) == 1  # the stand-in SMS
