@@ -96,6 +96,11 @@ class DriverBase:
         )
 
     @property
+    def base_url(self) -> str:
+        """The provider's base URL this client talks to."""
+        return self.provider.base_url
+
+    @property
     def provider_name(self) -> str:
         """The provider's name (``"jesusnumber"``, ``"sanalnumara"``)."""
         return self.provider.name

@@ -278,3 +278,28 @@ def test_examples_use_the_configured_provider_and_site(
     assert f"rented {order.number} " in run.stdout
     assert order.status == "received"
     assert order.messages == 1
+
+
+def test_pytest_signup_example_passes_with_four_workers() -> None:
+    """The E2E example suite, as its docstring says to run it: the sandbox and four workers."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "pytest_signup"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(example),
+            "--otp-sandbox",
+            "-n",
+            "4",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=example,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-2000:]
+    assert "4 passed" in finished.stdout
+    assert "open rentals 0, double refunds 0" in finished.stdout
