@@ -4,7 +4,8 @@
 Needs only Python >= 3.10. Idempotent: creates ``.venv``, installs the project with its test
 extras when ``pyproject.toml`` changed, makes sure a Chromium is available (Playwright's own if
 it can be installed, else Debian's ``chromium`` through apt when running as root), then runs
-the demo or the whole test suite. Extra arguments are passed on (to pytest for ``test``).
+the demo or the whole test suite (with pytest-xdist, and a redis-server for the coordination
+tests). Extra arguments are passed on (to pytest for ``test``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ def browser_found() -> bool:
     return run(PYTHON, "-c", probe, check=False, capture_output=True) == 0
 
 
+def apt_install(package: str) -> bool:
+    """Install a Debian package when running as root on a Debian-like system."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", package, env=env)
+    return True
+
+
 def ensure_browser() -> None:
     if browser_found():
         return
@@ -71,23 +82,20 @@ def ensure_browser() -> None:
         say("Playwright's download timed out")
     if browser_found():
         return
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if is_root and shutil.which("apt-get"):
-        say("Playwright's browser is not available here; installing Debian's chromium")
-        run("apt-get", "update", "-qq")
-        run(
-            "apt-get",
-            "install",
-            "-y",
-            "-qq",
-            "chromium",
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+    say("Playwright's browser is not available here; trying Debian's chromium")
+    apt_install("chromium")
     if not browser_found():
         sys.exit(
             "no Chromium found: install one (python -m playwright install chromium, or your "
             "system's chromium package) or set OTPKIT_BROWSER to its path"
         )
+
+
+def ensure_redis() -> None:
+    """The tests of cross-machine coordination run a real redis-server on loopback."""
+    if shutil.which("redis-server") is None:
+        say("installing redis-server for the coordination tests")
+        apt_install("redis-server")
 
 
 def main(argv: list[str]) -> int:
@@ -99,7 +107,9 @@ def main(argv: list[str]) -> int:
     ensure_browser()
     if command == "demo":
         return run(BIN / "otpkit", "demo", *extra, check=False, cwd=ROOT)
-    return run(PYTHON, "-m", "pytest", *extra, check=False, cwd=ROOT)
+    ensure_redis()
+    # One worker per core: the suite is mostly waiting on loopback HTTP and a browser.
+    return run(PYTHON, "-m", "pytest", "-n", "auto", *extra, check=False, cwd=ROOT)
 
 
 if __name__ == "__main__":
