@@ -2,11 +2,18 @@
 
 Rent a virtual number from an SMS-activation provider, read the code it receives, and always
 cancel the rental so the balance is refunded.
+
+>>> import otpkit
+>>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
+...     with client.rent(client.find_product("whatsapp")) as rental:
+...         print(rental.number, rental.wait_for_code())
 """
 
-from otpkit._async_client import AsyncClient
-from otpkit._client import Client
-from otpkit._connect import connect, connect_async
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from otpkit._errors import (
     AmbiguousOrderError,
     AuthenticationError,
@@ -28,30 +35,107 @@ from otpkit._errors import (
     ServerError,
     ValidationError,
 )
-from otpkit._journal import Journal, JournalEntry, default_journal_path
-from otpkit._models import (
-    Balance,
-    CancelOutcome,
-    Category,
-    Message,
-    Order,
-    OrdersPage,
-    Product,
-    RentalInfo,
-    Service,
-    ServiceDetails,
-)
-from otpkit._rental import (
-    AsyncRental,
-    AsyncRenting,
-    PhoneNumber,
-    RefundWindowWarning,
-    Rental,
-    RentalCleanupWarning,
-)
-from otpkit._settings import Settings
-from otpkit._sweep import SweepReport, SweptRental
-from otpkit._version import __version__
+
+if TYPE_CHECKING:
+    from otpkit import playwright, providers, sandbox, webhook
+    from otpkit._async_client import (
+        AsyncClient,
+    )
+    from otpkit._client import (
+        Client,
+    )
+    from otpkit._connect import (
+        connect,
+        connect_async,
+    )
+    from otpkit._extract import (
+        extract_code,
+    )
+    from otpkit._journal import (
+        Journal,
+        JournalEntry,
+        default_journal_path,
+    )
+    from otpkit._models import (
+        Balance,
+        CancelOutcome,
+        Category,
+        Message,
+        Order,
+        OrdersPage,
+        Product,
+        RentalInfo,
+        Service,
+        ServiceDetails,
+    )
+    from otpkit._rental import (
+        AsyncRental,
+        AsyncRenting,
+        PhoneNumber,
+        RefundWindowWarning,
+        Rental,
+        RentalCleanupWarning,
+    )
+    from otpkit._settings import (
+        Settings,
+    )
+    from otpkit._sweep import (
+        SweepReport,
+        SweptRental,
+    )
+    from otpkit._version import (
+        __version__,
+    )
+
+# Everything but the errors is imported on first use: `import otpkit` stays cheap for
+# the pytest plugin, which is loaded in every run whether or not a test rents a number.
+_LAZY = {
+    "AsyncClient": "otpkit._async_client",
+    "AsyncRental": "otpkit._rental",
+    "AsyncRenting": "otpkit._rental",
+    "Balance": "otpkit._models",
+    "CancelOutcome": "otpkit._models",
+    "Category": "otpkit._models",
+    "Client": "otpkit._client",
+    "Journal": "otpkit._journal",
+    "JournalEntry": "otpkit._journal",
+    "Message": "otpkit._models",
+    "Order": "otpkit._models",
+    "OrdersPage": "otpkit._models",
+    "PhoneNumber": "otpkit._rental",
+    "Product": "otpkit._models",
+    "RefundWindowWarning": "otpkit._rental",
+    "Rental": "otpkit._rental",
+    "RentalCleanupWarning": "otpkit._rental",
+    "RentalInfo": "otpkit._models",
+    "Service": "otpkit._models",
+    "ServiceDetails": "otpkit._models",
+    "Settings": "otpkit._settings",
+    "SweepReport": "otpkit._sweep",
+    "SweptRental": "otpkit._sweep",
+    "__version__": "otpkit._version",
+    "connect": "otpkit._connect",
+    "connect_async": "otpkit._connect",
+    "default_journal_path": "otpkit._journal",
+    "extract_code": "otpkit._extract",
+}
+_SUBMODULES = ("playwright", "providers", "sandbox", "webhook")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"otpkit.{name}")
+    else:
+        raise AttributeError(f"module 'otpkit' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AmbiguousOrderError",
@@ -100,4 +184,9 @@ __all__ = [
     "connect",
     "connect_async",
     "default_journal_path",
+    "extract_code",
+    "playwright",
+    "providers",
+    "sandbox",
+    "webhook",
 ]
