@@ -16,6 +16,7 @@ from otpkit._errors import ConfigurationError
 from otpkit._journal import Journal, default_journal_path
 from otpkit._limiter import SharedRequestLimiter
 from otpkit._push import PushInbox
+from otpkit._redact import Secret
 from otpkit._settings import Settings
 from otpkit._slots import RentalSlots
 from otpkit.providers import PROVIDERS, Provider, create_provider
@@ -34,6 +35,7 @@ def _provider(
         known = ", ".join(sorted(PROVIDERS))
         raise ConfigurationError(f"no provider chosen: set OTPKIT_PROVIDER to one of: {known}")
     key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    key = Secret(key) if key else key  # masked in any traceback that lists local variables
     return create_provider(
         name,
         key or settings.api_key_for(name) or "",

@@ -13,7 +13,7 @@ from otpkit._journal import Journal
 from otpkit._limiter import RequestLimiter
 from otpkit._models import CancelOutcome, Product, RentalInfo
 from otpkit._push import PushInbox
-from otpkit._redact import MASK, install_log_filter
+from otpkit._redact import MASK
 from otpkit._renting import renting
 from otpkit._slots import RentalSlots
 from otpkit._version import __version__
@@ -51,7 +51,6 @@ class DriverBase:
         call_timeout: float,
         policy: RentalPolicy | None = None,
     ) -> None:
-        install_log_filter()
         self.provider = provider
         self.request_timeout = request_timeout
         self.call_timeout = call_timeout

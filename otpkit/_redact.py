@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-__all__ = ["MASK", "redact", "register_secret"]
+__all__ = ["MASK", "Secret", "redact", "register_secret"]
 
 MASK = "***"
 
@@ -25,6 +25,17 @@ def register_secret(secret: str) -> None:
     if len(secret) >= _MIN_SECRET_LENGTH:
         with _lock:
             _secrets.add(secret)
+        # Here rather than in each client: a secret may be used in a URL before any client
+        # exists (a sandbox ledger call, say), and the filter must already be there.
+        install_log_filter()
+
+
+class Secret(str):
+    """A key that is still a ``str`` (headers, URL paths) but whose ``repr`` is masked, so a
+    traceback or debugger listing local variables does not show it."""
+
+    def __repr__(self) -> str:
+        return repr(MASK)
 
 
 def redact(text: str) -> str:

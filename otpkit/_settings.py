@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from otpkit._redact import Secret
+
 __all__ = ["Settings"]
 
 
@@ -69,7 +71,7 @@ class Settings(BaseSettings):
         own = getattr(self, f"{provider}_api_key", None)
         generic = self.api_key if self.provider in (None, provider) else None
         secret = own or generic
-        return secret.get_secret_value() if isinstance(secret, SecretStr) else None
+        return Secret(secret.get_secret_value()) if isinstance(secret, SecretStr) else None
 
     def base_url_for(self, provider: str) -> str | None:
         """The base URL for ``provider``: its own variable first, then ``OTPKIT_BASE_URL``."""

@@ -25,7 +25,7 @@ from otpkit._errors import (
     ProductNotFoundError,
 )
 from otpkit._models import Balance, CancelOutcome, Message, Product, RentalInfo
-from otpkit._redact import MASK, register_secret
+from otpkit._redact import MASK, Secret, redact, register_secret
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,7 +34,7 @@ R = TypeVar("R")
 Operation = Generator["Call[Any]", Any, T]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Call(Generic[T]):
     """One HTTP exchange: the request to send and how to read its reply.
 
@@ -49,6 +49,10 @@ class Call(Generic[T]):
     parse: Callable[[httpx.Response, int], T]
     creates_order: bool = False
     product_id: str = ""
+
+    def __repr__(self) -> str:
+        # The request's URL may hold the key (sanalnumara puts it in the path).
+        return f"<Call {self.endpoint} {self.request.method} {redact(str(self.request.url))}>"
 
 
 def single(call: Call[T]) -> Operation[T]:
@@ -94,6 +98,7 @@ class Provider(abc.ABC):
 
     def __post_init__(self) -> None:
         register_secret(self.api_key)
+        self.api_key = Secret(self.api_key)
         self.base_url = self.base_url.rstrip("/")
 
     def __repr__(self) -> str:
