@@ -53,10 +53,17 @@ class Sandbox:
         return DEMO_KEYS[_provider(provider)]
 
     def new_api_key(
-        self, provider: ProviderName, *, balance: Decimal | int | float | str | None = None
+        self,
+        provider: ProviderName,
+        *,
+        balance: Decimal | int | float | str | None = None,
+        api_key: str | None = None,
     ) -> str:
-        """A fresh isolated account (default balance: 50.00 / 100, like the demo accounts)."""
-        body = {"provider": _provider(provider), "balance": _decimal(balance)}
+        """A fresh isolated account (default balance: 50.00 / 100, like the demo accounts).
+
+        ``api_key`` chooses its key (a recognisable canary for a secrets audit, say).
+        """
+        body = {"provider": _provider(provider), "balance": _decimal(balance), "api_key": api_key}
         return str(self._call("POST", "/keys", body)["api_key"])
 
     def deliver(

@@ -47,6 +47,7 @@ class _Body(BaseModel):
 class _NewKey(_Body):
     provider: ProviderName
     balance: Decimal | None = Field(default=None, ge=0)
+    api_key: str | None = Field(default=None, min_length=8, max_length=200)
 
 
 class _Message(_Body):
@@ -164,7 +165,9 @@ async def _info(request: Request, engine: Engine) -> Any:
 
 async def _new_key(request: Request, engine: Engine) -> Any:
     body = await _parse(request, _NewKey)
-    account = engine.state.create_account(body.provider, body.balance)
+    if body.api_key is not None and engine.state.account(body.provider, body.api_key):
+        raise ValueError("that API key already has an account")
+    account = engine.state.create_account(body.provider, body.balance, api_key=body.api_key)
     return {"api_key": account.api_key, "provider": account.provider}
 
 
