@@ -6,28 +6,15 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
-
-from otpkit import Settings
+from otpkit._settings import IsolatedSettings
 
 __all__ = ["BenchSettings", "Target", "fmt", "percentile", "print_targets"]
 
 
-class BenchSettings(Settings):
-    """otpkit's defaults and the arguments given, nothing else: a developer's ``OTPKIT_*``
-    variables or ``.env`` file (a rate limit, a budget, a push URL) must not change what a
-    benchmark measures."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
+#: otpkit's defaults and the arguments given, nothing else: a developer's ``OTPKIT_*``
+#: variables or ``.env`` file (a rate limit, a budget, a push URL) must not change what a
+#: benchmark measures.
+BenchSettings = IsolatedSettings
 
 
 def percentile(values: Sequence[float], pct: int) -> float:

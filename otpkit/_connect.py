@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
@@ -76,6 +76,25 @@ def _policy(
     )
 
 
+def _assemble(
+    provider: str | None,
+    api_key: str | SecretStr | None,
+    base_url: str | None,
+    settings: Settings | None,
+    journal: JournalChoice,
+    budget: Decimal | None,
+    push: PushChoice,
+) -> tuple[Provider, dict[str, Any]]:
+    """The protocol object and the driver's keyword arguments, for either driver."""
+    settings = settings or Settings()
+    protocol = _provider(provider, api_key, base_url, settings)
+    return protocol, {
+        "request_timeout": settings.request_timeout,
+        "call_timeout": settings.call_timeout,
+        "policy": _policy(settings, protocol, journal, budget, push),
+    }
+
+
 def connect(
     provider: str | None = None,
     *,
@@ -97,15 +116,8 @@ def connect(
     ...     with client.rent(client.find_product("whatsapp")) as rental:
     ...         print(rental.number, rental.wait_for_code())
     """
-    settings = settings or Settings()
-    protocol = _provider(provider, api_key, base_url, settings)
-    return Client(
-        protocol,
-        request_timeout=settings.request_timeout,
-        call_timeout=settings.call_timeout,
-        transport=transport,
-        policy=_policy(settings, protocol, journal, budget, push),
-    )
+    protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    return Client(protocol, transport=transport, **options)
 
 
 def connect_async(
@@ -120,12 +132,5 @@ def connect_async(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncClient:
     """An asynchronous client; arguments as for ``connect``."""
-    settings = settings or Settings()
-    protocol = _provider(provider, api_key, base_url, settings)
-    return AsyncClient(
-        protocol,
-        request_timeout=settings.request_timeout,
-        call_timeout=settings.call_timeout,
-        transport=transport,
-        policy=_policy(settings, protocol, journal, budget, push),
-    )
+    protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    return AsyncClient(protocol, transport=transport, **options)

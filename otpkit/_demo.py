@@ -20,7 +20,6 @@ from typing import Literal
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from rich.console import Console
 from rich.markup import escape
 
@@ -30,7 +29,7 @@ from otpkit._connect import connect
 from otpkit._errors import OtpkitError
 from otpkit._models import Product
 from otpkit._redact import redact, register_secret
-from otpkit._settings import Settings
+from otpkit._settings import IsolatedSettings
 from otpkit.playwright import launch_chromium, sign_up
 from otpkit.sandbox import Ledger
 from otpkit.sandbox._demo_site import SIGNUP_PATH
@@ -56,21 +55,6 @@ _ALERTS = """() => [...document.querySelectorAll('[role=alert]')].filter((e) => 
 
 class _DemoFailure(OtpkitError):
     """Something the demo checks did not hold."""
-
-
-class _DemoSettings(Settings):
-    """Defaults only: the user's OTPKIT_* variables and .env (budget, push...) stay out."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
 
 @dataclass
@@ -137,7 +121,9 @@ def _demo(provider: DemoProvider, headed: bool, screenshot: Path | None, steps: 
             provider,
             api_key=key,
             base_url=running.base_url,
-            settings=_DemoSettings(timeout=_CODE_TIMEOUT, request_timeout=5.0, call_timeout=10.0),
+            settings=IsolatedSettings(
+                timeout=_CODE_TIMEOUT, request_timeout=5.0, call_timeout=10.0
+            ),
             journal=Path(tmp) / "journal.sqlite3",  # never the user's own journal
         )
         try:

@@ -53,8 +53,22 @@ class PushInbox:
         if isinstance(rows, list):
             self._seen[order_id] = [m for m in map(_message, rows) if m is not None]
 
-    def _params(self, order_id: str, seconds: float) -> dict[str, Any]:
-        return {"after": len(self._seen.get(order_id, [])), "timeout": f"{max(seconds, 0.0):.3f}"}
+    def _long_poll(self, order_id: str, seconds: float) -> dict[str, Any]:
+        """The GET that returns as soon as a message newer than those seen is pushed."""
+        return {
+            "url": f"{self.url}/{order_id}",
+            "params": {
+                "after": len(self._seen.get(order_id, [])),
+                "timeout": f"{max(seconds, 0.0):.3f}",
+            },
+            "timeout": seconds + _SLACK,
+        }
+
+    def _left_to_sleep(self, order_id: str, before: int, started: float, seconds: float) -> float:
+        # Nothing pushed: the receiver may be away or refusing us; never poll faster for it.
+        if len(self._seen.get(order_id, [])) > before:
+            return 0.0
+        return max(0.0, seconds - (time.monotonic() - started))
 
     # -- sync ----------------------------------------------------------------------------------
 
@@ -72,18 +86,9 @@ class PushInbox:
     def wait(self, order_id: str, seconds: float) -> None:
         """Sleep up to ``seconds``, returning early when an SMS is pushed for ``order_id``."""
         started, before = time.monotonic(), len(self._seen.get(order_id, []))
-        try:
-            response = self._client().get(
-                f"{self.url}/{order_id}",
-                params=self._params(order_id, seconds),
-                timeout=seconds + _SLACK,
-            )
-            self._store(order_id, response)
-        except httpx.HTTPError:
-            pass
-        if len(self._seen.get(order_id, [])) == before:
-            # Nothing pushed: the receiver may be away or refusing us; never poll faster for it.
-            time.sleep(max(0.0, seconds - (time.monotonic() - started)))
+        with contextlib.suppress(httpx.HTTPError):
+            self._store(order_id, self._client().get(**self._long_poll(order_id, seconds)))
+        time.sleep(self._left_to_sleep(order_id, before, started, seconds))
 
     # -- async ---------------------------------------------------------------------------------
 
@@ -103,17 +108,10 @@ class PushInbox:
     async def wait_async(self, order_id: str, seconds: float) -> None:
         """``wait`` for async code."""
         started, before = time.monotonic(), len(self._seen.get(order_id, []))
-        try:
-            response = await self._async_client().get(
-                f"{self.url}/{order_id}",
-                params=self._params(order_id, seconds),
-                timeout=seconds + _SLACK,
-            )
+        with contextlib.suppress(httpx.HTTPError):
+            response = await self._async_client().get(**self._long_poll(order_id, seconds))
             self._store(order_id, response)
-        except httpx.HTTPError:
-            pass
-        if len(self._seen.get(order_id, [])) == before:
-            await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
+        await asyncio.sleep(self._left_to_sleep(order_id, before, started, seconds))
 
     def close(self) -> None:
         """Close the sync connections (async ones close with their event loop)."""

@@ -10,11 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from otpkit._redact import Secret
 
-__all__ = ["Settings"]
+__all__ = ["IsolatedSettings", "Settings"]
 
 
 class Settings(BaseSettings):
@@ -79,3 +79,19 @@ class Settings(BaseSettings):
         generic = self.base_url if self.provider in (None, provider) else None
         value = own or generic
         return str(value) if value else None
+
+
+class IsolatedSettings(Settings):
+    """Defaults and the arguments given, nothing else: for the demo and the benchmarks, which
+    must not pick up a developer's ``OTPKIT_*`` variables or ``.env`` (a budget, a push URL)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
