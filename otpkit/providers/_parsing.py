@@ -56,8 +56,9 @@ def excerpt(response: httpx.Response) -> str:
 def decode_json(response: httpx.Response, provider: str, endpoint: str) -> Any:
     """The reply's JSON value, or ``MalformedResponseError`` saying why it is not JSON."""
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        # Decimal, not float: money must keep the digits the provider sent ("50.00", "0.10").
+        return json.loads(response.content, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError, ArithmeticError):
         kind = response.headers.get("content-type", "no content type")
         error = MalformedResponseError(
             f"{endpoint}: reply is not valid JSON (HTTP {response.status_code}, {kind}): "
@@ -97,15 +98,23 @@ def as_text(value: Any) -> str | None:
         return value.strip() or None
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return None
+    whole = _whole(value) if isinstance(value, (float, Decimal)) else None
+    return str(whole) if whole is not None else None
+
+
+def _whole(value: float | Decimal) -> int | None:
+    """The integer a number stands for, when it is one of plausible size (ids, counts)."""
+    if not math.isfinite(value) or not -(10**18) < value < 10**18:
+        return None  # int() of 1e999999 would take forever: no id or count is that long
+    return int(value) if value == int(value) else None
 
 
 def as_decimal(value: Any) -> Decimal | None:
     """A Decimal for amounts given as numbers or numeric strings ("0.50", "2", "1,5")."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
@@ -127,8 +136,8 @@ def as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, (float, Decimal)):
+        return _whole(value)
     if isinstance(value, str):
         try:
             return int(value.strip())
@@ -141,9 +150,9 @@ def as_datetime(value: Any) -> datetime | None:
     """A timezone-aware datetime from ISO text or a Unix timestamp; None when unreadable."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
+    if isinstance(value, (int, float, Decimal)) and math.isfinite(value):
         try:
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            return datetime.fromtimestamp(float(value), tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
