@@ -38,6 +38,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["--rentals", "20", "--workers", "2"],
         ["money audit", "target", "money lost (jesusnumber)", "double charges + double refunds"],
     ),
+    "plugin.py": (
+        ["--tests", "20", "--repeats", "1"],
+        ["trivial tests", "with the plugin", "-p no:otpkit", "import otpkit", "target"],
+    ),
     "sandbox.py": (
         ["--starts", "2", "--clients", "4", "--rounds", "2", "--sms-every", "2"],
         [
