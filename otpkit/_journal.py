@@ -8,7 +8,7 @@ changes that must happen once (claiming a rental to sweep it, reserving budget) 
     requesting ──> open ──> closed          (cancelled, refunded or not)
          │           ├────> cancel_failed   (left for the sweep)
          │           └────> held            (kept open on purpose, e.g. ``otpkit rent``)
-         └────> lost                        (reply lost, nothing found to adopt)
+         └────> lost ──> unrecoverable      (reply lost, no order list to find it in)
     open / cancel_failed / requesting of a dead owner ──> sweeping ──> closed
 """
 
@@ -24,12 +24,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 import platformdirs
 
 from otpkit._errors import BudgetExceededError, ConfigurationError
 
-__all__ = ["Journal", "JournalEntry", "default_journal_path"]
+__all__ = ["Journal", "JournalEntry", "RentalJournal", "default_journal_path"]
 
 #: How long an order id stays owned: long after any provider reuses ids or expires orders.
 _OWNERSHIP_MEMORY = 7 * 24 * 3600.0
@@ -92,6 +93,56 @@ class JournalEntry:
     pid: int
     requested_at: float
     rented_at: float | None
+
+
+class RentalJournal(Protocol):
+    """What the clients, rentals and the sweep need of a journal: this SQLite ``Journal``, or
+    the Redis one many machines share (``OTPKIT_COORDINATOR``). Rows are its own opaque ids."""
+
+    path: Path
+    run_id: str
+
+    def begin(
+        self,
+        provider: str,
+        base_url: str,
+        product_id: str,
+        price: Decimal | None,
+        *,
+        budget: Decimal | None = None,
+    ) -> int: ...
+
+    def net_spend(self) -> Decimal: ...
+
+    def opened(self, row: int, order_id: str, number: str, price: Decimal | None) -> None: ...
+
+    def code_received(self, row: int) -> None: ...
+
+    def failed(self, row: int, detail: str) -> None: ...
+
+    def lost(self, row: int, detail: str) -> None: ...
+
+    def unrecoverable(self, row: int, detail: str) -> None: ...
+
+    def closed(self, row: int, refunded: bool, detail: str) -> None: ...
+
+    def hold(self, row: int) -> None: ...
+
+    def cancel_failed(self, row: int, detail: str) -> None: ...
+
+    def claim_order(self, row: int, provider: str, base_url: str, order_id: str) -> bool: ...
+
+    def abandoned(
+        self, provider: str | None = None, *, held: bool = False
+    ) -> list[JournalEntry]: ...
+
+    def claim_for_sweep(self, row: int) -> bool: ...
+
+    def entries(self, run_id: str | None = None) -> list[JournalEntry]: ...
+
+    def entry(self, row: int) -> JournalEntry | None: ...
+
+    def find(self, provider: str, order_id: str) -> JournalEntry | None: ...
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:
@@ -248,6 +299,10 @@ class Journal:
     def lost(self, row: int, detail: str) -> None:
         """The order's reply was lost and no order could be found to adopt."""
         self._update(row, "state = 'lost', detail = ?", (detail,))
+
+    def unrecoverable(self, row: int, detail: str) -> None:
+        """A lost order no sweep can find (no order list): reported once, then left alone."""
+        self._update(row, "state = 'unrecoverable', detail = ?", (detail,))
 
     def closed(self, row: int, refunded: bool, detail: str) -> None:
         """The rental was cancelled (or is finished): nothing more to do for it."""

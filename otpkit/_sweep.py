@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import tenacity
 
-from otpkit._errors import AmbiguousOrderError, OtpkitError
-from otpkit._journal import Journal, JournalEntry
+from otpkit._errors import AmbiguousOrderError
+from otpkit._journal import JournalEntry, RentalJournal
 from otpkit._models import CancelOutcome, RentalInfo
 from otpkit._phone import parse_number
 from otpkit._rental import CANCEL_RETRY
@@ -77,7 +77,9 @@ def rental_from_entry(entry: JournalEntry, provider: Provider) -> RentalInfo | N
     )
 
 
-def sweep(client: Client, journal: Journal | None = None, *, held: bool = False) -> SweepReport:
+def sweep(
+    client: Client, journal: RentalJournal | None = None, *, held: bool = False
+) -> SweepReport:
     """Cancel every rental of ``client``'s provider account left open by a dead process
     (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
     journal = journal or client.journal
@@ -99,7 +101,7 @@ def sweep(client: Client, journal: Journal | None = None, *, held: bool = False)
                 entry = found
             target = rental_from_entry(entry, provider) or entry.order_id
             outcome: CancelOutcome = tenacity.Retrying(**CANCEL_RETRY)(_cancel, client, target)
-        except OtpkitError as error:
+        except Exception as error:  # one bad row must not stop the sweep of the others
             journal.cancel_failed(entry.row, f"sweep could not cancel: {error}")
             report.rentals.append(
                 SweptRental(entry.order_id, entry.number, entry.price, problem=str(error))
@@ -114,7 +116,9 @@ def _cancel(client: Client, target: RentalInfo | str) -> CancelOutcome:
     return client.run(client.provider.cancel(target))
 
 
-def _find_lost_order(client: Client, journal: Journal, entry: JournalEntry) -> str | None:
+def _find_lost_order(
+    client: Client, journal: RentalJournal, entry: JournalEntry
+) -> str | None:
     """Look for the order a dead process requested but never heard back about.
 
     Found: the journal row gets its order id. Returns a problem to report, if any.
@@ -133,7 +137,8 @@ def _find_lost_order(client: Client, journal: Journal, entry: JournalEntry) -> s
             f"the reply to an order for {entry.product_id} was lost and {provider.name} cannot "
             "list orders: check the provider's dashboard for an order of that product"
         )
-        journal.lost(entry.row, problem)
+        # Reported once: a later sweep cannot learn more, so it need not say it again.
+        journal.unrecoverable(entry.row, problem)
         return problem
     if found is None:
         journal.failed(entry.row, "no order was placed (the provider lists none)")

@@ -26,6 +26,7 @@ from otpkit._errors import (
 )
 from otpkit._models import Balance, CancelOutcome, Message, Product, RentalInfo
 from otpkit._redact import MASK, Secret, redact, register_secret
+from otpkit.providers._parsing import path_value
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -98,6 +99,7 @@ class Provider(abc.ABC):
 
     def __post_init__(self) -> None:
         register_secret(self.api_key)
+        register_secret(path_value(self.api_key))  # as it appears in a URL path
         self.api_key = Secret(self.api_key)
         self.base_url = self.base_url.rstrip("/")
 

@@ -46,6 +46,7 @@ from otpkit.providers._parsing import (
     first,
     malformed,
     mentions,
+    path_value,
     refusal_error,
 )
 
@@ -248,7 +249,9 @@ class JesusNumber(Provider):
         """Find the order a lost reply was for in the newest orders, and adopt it."""
         page = yield from self.orders(1, LOST_ORDER_SEARCH)
         since = (lost.sent_at or now()) - self.clock_skew
-        for order in page.orders:
+        # Oldest first: a client sharing the account may have ordered the same product just
+        # after us, and its order is the newer one.
+        for order in reversed(page.orders):
             if order.product_id != lost.product_id or _is_closed(order):
                 continue
             if order.created_at is None:
@@ -270,7 +273,7 @@ class JesusNumber(Provider):
                 raise malformed(self.name, endpoint, "the order has no id", response.status_code)
             return order
 
-        route = self.routes.order.format(order_id=order_id)
+        route = self.routes.order.format(order_id=path_value(order_id))
         return single(Call(endpoint, self._request("GET", route), parse))
 
     def orders(self, page: int = 1, per_page: int = 20) -> Operation[OrdersPage]:
@@ -338,7 +341,7 @@ class JesusNumber(Provider):
                 raise malformed(self.name, endpoint, "'messages' is not a list", 200)
             return [m for m in (_message_from(row) for row in rows) if m is not None]
 
-        route = self.routes.sms.format(order_id=order_id)
+        route = self.routes.sms.format(order_id=path_value(order_id))
         return single(Call(endpoint, self._request("GET", route), parse))
 
     def cancel(self, rental: RentalRef) -> Operation[CancelOutcome]:
@@ -379,7 +382,7 @@ def _message(payload: Any) -> str | None:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -48,9 +49,10 @@ def mentions(text: str | None, keywords: tuple[str, ...]) -> bool:
 
 def excerpt(response: httpx.Response) -> str:
     """A short, redacted sample of a reply body for error messages."""
-    body = response.content[:_EXCERPT].decode("utf-8", "replace")
-    more = "…" if len(response.content) > _EXCERPT else ""
-    return redact(body.replace("\n", " ")) + more
+    # Redacted before it is cut, so a key across the cut cannot show in part.
+    body = redact(response.content[: _EXCERPT * 4].decode("utf-8", "replace"))
+    more = "…" if len(body) > _EXCERPT or len(response.content) > _EXCERPT * 4 else ""
+    return body[:_EXCERPT].replace("\n", " ") + more
 
 
 def decode_json(response: httpx.Response, provider: str, endpoint: str) -> Any:
@@ -58,7 +60,10 @@ def decode_json(response: httpx.Response, provider: str, endpoint: str) -> Any:
     try:
         # Decimal, not float: money must keep the digits the provider sent ("50.00", "0.10").
         return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError, ArithmeticError):
+    except (ValueError, UnicodeDecodeError, ArithmeticError, RecursionError):
+        if response.status_code in (401, 403):
+            # A gateway's HTML login page: the key is refused, and retrying will not help.
+            raise refusal_error(provider, endpoint, response.status_code, None) from None
         kind = response.headers.get("content-type", "no content type")
         error = MalformedResponseError(
             f"{endpoint}: reply is not valid JSON (HTTP {response.status_code}, {kind}): "
@@ -88,6 +93,12 @@ def first(row: Mapping[str, Any], *keys: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def path_value(value: object) -> str:
+    """An id as it may go into a URL path: every reserved or control character escaped, so an
+    odd id from a reply can neither break the URL nor point it somewhere else."""
+    return quote(str(value), safe="")
 
 
 def as_text(value: Any) -> str | None:
@@ -150,10 +161,10 @@ def as_datetime(value: Any) -> datetime | None:
     """A timezone-aware datetime from ISO text or a Unix timestamp; None when unreadable."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float, Decimal)) and math.isfinite(value):
+    if isinstance(value, (int, float, Decimal)):
         try:
             return datetime.fromtimestamp(float(value), tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
+        except (OverflowError, OSError, ValueError):  # out of range, or not finite
             return None
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")
@@ -233,13 +244,13 @@ def refusal_error(
         fields = _field_errors(errors)
         detail = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
         return ValidationError(f"{where} ({detail or 'invalid request'})", errors=fields, **context)
+    if status is not None and status >= 500:
+        return ServerError(f"{where} (HTTP {status})", **context)
     for keywords, error in _BY_KEYWORD:
         if mentions(said, keywords):
             return error(where, **context)
     if status in (401, 403):
         return AuthenticationError(where, **context)
-    if status is not None and status >= 500:
-        return ServerError(f"{where} (HTTP {status})", **context)
     return ProviderError(where, **context)
 
 

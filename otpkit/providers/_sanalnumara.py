@@ -49,6 +49,7 @@ from otpkit.providers._parsing import (
     first,
     malformed,
     mentions,
+    path_value,
     refusal_error,
 )
 
@@ -89,7 +90,8 @@ class SanalNumara(Provider):
     _details: dict[str, tuple[float, ServiceDetails]] = field(default_factory=dict, init=False)
 
     def _request(self, route: str, **values: str) -> httpx.Request:
-        path = route.format(api_key=self.api_key, **values)
+        escaped = {name: path_value(value) for name, value in values.items()}
+        path = route.format(api_key=path_value(self.api_key), **escaped)
         return httpx.Request("GET", self.url(path), headers={"Accept": "application/json"})
 
     def _payload(self, response: httpx.Response, endpoint: str) -> Any:

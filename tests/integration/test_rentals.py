@@ -197,6 +197,16 @@ def test_sanalnumara_lost_create_is_reported_and_journaled(sandbox: otpkit.sandb
             rent(client)
         [entry] = client.journal.entries(client.journal.run_id)  # type: ignore[union-attr]
         assert entry.state == "lost"
+        journal = otpkit.Journal(client.journal.path, run_id="later")  # type: ignore[union-attr]
+        with otpkit.connect(
+            "sanalnumara",
+            api_key=client.provider.api_key,
+            base_url=sandbox.base_url,
+            journal=journal,
+        ) as later:
+            [reported] = later.sweep().problems
+            assert "dashboard" in (reported.problem or "")
+            assert later.sweep().rentals == []  # said once; a later sweep cannot learn more
 
 
 def test_failed_cancel_is_left_for_the_sweep(

@@ -576,8 +576,12 @@ def test_any_reply_gives_a_model_or_a_typed_error(
     event(type(error).__name__)
     assert_clean(error)
     if not readable(reply.body) and not endpoint.creates_order:
-        # An unreadable body (an HTML error page, a cut reply) is worth asking again.
-        assert is_transient(error), repr(error)
+        if reply.status in (401, 403):
+            # A gateway's login page: the key is refused; asking again will not help.
+            assert isinstance(error, otpkit.AuthenticationError), repr(error)
+        else:
+            # An unreadable body (an HTML error page, a cut reply) is worth asking again.
+            assert is_transient(error), repr(error)
     with pytest.raises(type(error)):
         operation.throw(error)
 
@@ -600,7 +604,10 @@ def test_an_unreadable_order_reply_is_ambiguous_never_retryable(
         return
     assert_clean(error)
     assert not isinstance(error, (otpkit.ServerError, otpkit.MalformedResponseError)), error
-    if reply.status != 429 and not readable(reply.body):
+    if reply.status in (401, 403) and not readable(reply.body):
+        # Refused at the door (a gateway's login page): nothing was ordered.
+        assert isinstance(error, otpkit.AuthenticationError), repr(error)
+    elif reply.status != 429 and not readable(reply.body):
         assert isinstance(error, otpkit.AmbiguousOrderError), repr(error)
     if isinstance(error, otpkit.AmbiguousOrderError):
         assert error.product_id == call.product_id and error.sent_at is not None
