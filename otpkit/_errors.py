@@ -202,8 +202,12 @@ class AmbiguousOrderError(ProviderError):
     """An order request got no usable reply: the provider may or may not have charged for it.
 
     Never retried blindly. ``product_id`` and ``sent_at`` say what was asked and when, so the
-    caller can reconcile against the provider's order list.
+    caller can reconcile against the provider's order list. ``may_still_be_placed`` is True
+    when the request timed out: the provider may still be working on it, so an order list
+    read now cannot prove that no order was placed.
     """
+
+    may_still_be_placed: bool = False
 
     def __init__(
         self,

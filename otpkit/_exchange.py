@@ -37,7 +37,9 @@ def transport_error(provider: str, call: Call[Any], error: httpx.TransportError)
     """The typed error for an exchange that got no reply."""
     what = redact(str(error)) or type(error).__name__
     if call.creates_order and not isinstance(error, _NEVER_SENT):
-        return _ambiguous(provider, call, f"the connection failed after sending ({what})")
+        lost = _ambiguous(provider, call, f"the connection failed after sending ({what})")
+        lost.may_still_be_placed = isinstance(error, httpx.TimeoutException)
+        return lost
     if isinstance(error, httpx.TimeoutException):
         return RequestTimeoutError(
             f"{call.endpoint}: {provider} did not reply in time ({type(error).__name__})",

@@ -260,6 +260,10 @@ class JesusNumber(Provider):
                 return self.rental_from_row(
                     order.raw, "jesusnumber.orders", product_id=lost.product_id
                 )
+        if lost.may_still_be_placed:
+            # A timed-out request may still become an order after this list was read: placing
+            # another now could charge twice. The journal keeps it for the sweep to find.
+            raise lost
         return None
 
     def order(self, order_id: str) -> Operation[Order]:

@@ -273,3 +273,28 @@ def test_sixteen_threads_rent_and_cancel(sandbox: otpkit.sandbox.Sandbox) -> Non
         assert errors == []
         money = ledger(sandbox, client)
         assert len(money.orders) == 16 and money.refunded == money.charged
+
+
+def test_a_timed_out_order_is_never_doubled_and_the_sweep_refunds_it(
+    sandbox: otpkit.sandbox.Sandbox,
+) -> None:
+    key = sandbox.new_api_key("jesusnumber")
+    settings = otpkit.Settings(request_timeout=0.5, call_timeout=2)
+    with otpkit.connect(
+        "jesusnumber", api_key=key, base_url=sandbox.base_url, settings=settings
+    ) as client:
+        product = client.find_product("whatsapp")
+        # The provider answers after the client gave up, and places the order all the same.
+        sandbox.inject_fault("slow", seconds=1.5, endpoint="jesusnumber.create_order", api_key=key)
+        with pytest.raises(otpkit.AmbiguousOrderError):
+            client.rent(product)
+        time.sleep(1.5)  # the late order now exists
+        assert len(sandbox.ledger(key).orders) == 1  # placed once, not twice
+        journal = otpkit.Journal(client.journal.path, run_id="later")  # type: ignore[union-attr]
+    with otpkit.connect(
+        "jesusnumber", api_key=key, base_url=sandbox.base_url, journal=journal
+    ) as later:
+        [swept] = later.sweep().refunded
+    money = sandbox.ledger(key)
+    assert swept.order_id == money.orders[0].order_id
+    assert money.refunded == money.charged > 0 and money.open_rentals == 0

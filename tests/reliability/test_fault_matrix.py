@@ -48,8 +48,8 @@ def roles_for(provider: str, kind: FaultKind) -> tuple[Role, ...]:
     from a proxy before the provider acted, and jesusnumber's order list lets a reply lost
     after the charge be found and adopted. Orders whose reply is lost after sanalnumara charged
     (it has no order list) are the separate case below. An order whose reply comes after the
-    client's timeout is not tried on jesusnumber here: today the order is placed a second time
-    while the first is still being processed, and the first is never refunded (reported).
+    client's timeout is never placed again and is left for the sweep: that story is told in
+    tests/integration/test_rentals.py (test_a_timed_out_order_is_never_doubled_...).
     """
     if provider == "sanalnumara" and kind not in ("500", "non_json"):
         return ("poll", "cancel")

@@ -204,3 +204,13 @@ def test_a_lost_order_without_creation_times_stays_ambiguous(
     with pytest.raises(otpkit.AmbiguousOrderError):
         jn("rent", "12")
     assert create.call_count == 1
+
+
+def test_a_timed_out_order_is_never_placed_again(jn: Harness, jn_api: respx.MockRouter) -> None:
+    # The provider may still turn the timed-out request into an order after the list is read.
+    create = jn_api.post("/api/v1/orders").mock(side_effect=[httpx.ReadTimeout("no reply")])
+    jn_api.get("/api/v1/orders").respond(json=orders_page())
+    with pytest.raises(otpkit.AmbiguousOrderError) as caught:
+        jn("rent", "12")
+    assert caught.value.may_still_be_placed is True
+    assert create.call_count == 1
