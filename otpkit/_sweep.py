@@ -116,9 +116,7 @@ def _cancel(client: Client, target: RentalInfo | str) -> CancelOutcome:
     return client.run(client.provider.cancel(target))
 
 
-def _find_lost_order(
-    client: Client, journal: RentalJournal, entry: JournalEntry
-) -> str | None:
+def _find_lost_order(client: Client, journal: RentalJournal, entry: JournalEntry) -> str | None:
     """Look for the order a dead process requested but never heard back about.
 
     Found: the journal row gets its order id. Returns a problem to report, if any.
