@@ -57,28 +57,12 @@ from _common import BenchSettings, Target, print_targets
 
 import otpkit
 import otpkit.sandbox
-from otpkit.sandbox import EndpointName, FaultKind, ProviderName, Sandbox
+from otpkit.sandbox import IN_STOCK, STEP_ENDPOINTS, FaultKind, ProviderName, Sandbox
 
 Role = Literal["create", "poll", "cancel"]
 Code = Literal["now", "late", "never"]
 
 PROVIDERS: tuple[ProviderName, ...] = ("jesusnumber", "sanalnumara")
-ROUTES: dict[str, dict[Role, EndpointName]] = {
-    "jesusnumber": {
-        "create": "jesusnumber.create_order",
-        "poll": "jesusnumber.sms",
-        "cancel": "jesusnumber.reject",
-    },
-    "sanalnumara": {
-        "create": "sanalnumara.get_number",
-        "poll": "sanalnumara.get_message",
-        "cancel": "sanalnumara.cancel",
-    },
-}
-PRODUCTS: dict[str, tuple[str, str | None]] = {
-    "jesusnumber": ("whatsapp", None),
-    "sanalnumara": ("google", "Germany"),
-}
 EXCHANGE_FAULTS: tuple[FaultKind, ...] = ("500", "non_json", "truncated_json", "drop", "slow")
 FAULTS: tuple[str, ...] = (*EXCHANGE_FAULTS, "429", "refuse_cancel", "sms_never", "sms_late")
 ROLES: tuple[Role, ...] = ("create", "poll", "cancel")
@@ -140,7 +124,7 @@ class Worker:
         self.sandbox.inject_fault(
             kind,
             count=count,
-            endpoint=ROUTES[self.provider][role],
+            endpoint=STEP_ENDPOINTS[self.provider][role],
             seconds=SLOW if kind == "slow" else None,
             api_key=self.key,
         )
@@ -274,7 +258,7 @@ def open_worker(
     plans: Sequence[Plan],
 ) -> Worker:
     key = sandbox.new_api_key(provider, balance=10_000)
-    name, country = PRODUCTS[provider]
+    name, country = IN_STOCK[provider]
     with otpkit.connect(
         provider, api_key=key, base_url=sandbox.base_url, settings=settings(), journal=False
     ) as client:
@@ -449,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="otpkit-faults-") as folder,
     ):
         for provider in PROVIDERS:
-            name, country = PRODUCTS[provider]
+            name, country = IN_STOCK[provider]
             with otpkit.connect(
                 provider,
                 api_key=sandbox.new_api_key(provider),

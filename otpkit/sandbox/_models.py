@@ -52,6 +52,25 @@ PROVIDERS: tuple[ProviderName, ...] = get_args(ProviderName)
 ENDPOINTS: tuple[EndpointName, ...] = get_args(EndpointName)
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
+#: Which endpoint plays each step of a rental, per provider (to aim a fault at one step).
+STEP_ENDPOINTS: dict[ProviderName, dict[str, EndpointName]] = {
+    "jesusnumber": {
+        "create": "jesusnumber.create_order",
+        "poll": "jesusnumber.sms",
+        "cancel": "jesusnumber.reject",
+    },
+    "sanalnumara": {
+        "create": "sanalnumara.get_number",
+        "poll": "sanalnumara.get_message",
+        "cancel": "sanalnumara.cancel",
+    },
+}
+#: A product (name, country) that the sandbox's catalogue of each provider has in stock.
+IN_STOCK: dict[ProviderName, tuple[str, str | None]] = {
+    "jesusnumber": ("whatsapp", None),
+    "sanalnumara": ("google", "Germany"),
+}
+
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -62,7 +62,7 @@ def client(sandbox: otpkit.sandbox.Sandbox, provider: str) -> Iterator[otpkit.Cl
         yield connected
 
 
-PRODUCT = {"jesusnumber": ("whatsapp", None), "sanalnumara": ("google", "Germany")}
+PRODUCT = otpkit.sandbox.IN_STOCK
 
 
 def product_of(client: otpkit.Client | otpkit.AsyncClient) -> tuple[str, str | None]:

@@ -17,31 +17,13 @@ from typing import Literal, TypeVar
 
 import otpkit
 import otpkit.sandbox
-from otpkit.sandbox import EndpointName, FaultKind, ProviderName, Sandbox
+from otpkit.sandbox import IN_STOCK, STEP_ENDPOINTS, FaultKind, ProviderName, Sandbox
 
 T = TypeVar("T")
 
 Role = Literal["create", "poll", "cancel"]
 PROVIDERS: tuple[ProviderName, ...] = ("jesusnumber", "sanalnumara")
 
-#: Which endpoint plays each part of a rental's life, per provider.
-ROUTES: dict[str, dict[Role, EndpointName]] = {
-    "jesusnumber": {
-        "create": "jesusnumber.create_order",
-        "poll": "jesusnumber.sms",
-        "cancel": "jesusnumber.reject",
-    },
-    "sanalnumara": {
-        "create": "sanalnumara.get_number",
-        "poll": "sanalnumara.get_message",
-        "cancel": "sanalnumara.cancel",
-    },
-}
-#: A product in stock at the sandbox, per provider (name, country).
-PRODUCTS: dict[str, tuple[str, str | None]] = {
-    "jesusnumber": ("whatsapp", None),
-    "sanalnumara": ("google", "Germany"),
-}
 CODE = "482910"
 
 #: One request may take this long; a "slow" fault holds its reply back longer than that.
@@ -97,7 +79,7 @@ class Account:
     @classmethod
     def open(cls, sandbox: Sandbox, provider: ProviderName, folder: Path) -> Account:
         key = sandbox.new_api_key(provider)
-        name, country = PRODUCTS[provider]
+        name, country = IN_STOCK[provider]
         with otpkit.connect(
             provider, api_key=key, base_url=sandbox.base_url, settings=settings(), journal=False
         ) as client:
@@ -134,7 +116,7 @@ class Account:
         self.sandbox.inject_fault(
             kind,
             count=count,
-            endpoint=ROUTES[self.provider][role],
+            endpoint=STEP_ENDPOINTS[self.provider][role],
             seconds=SLOW if kind == "slow" else None,
             api_key=self.key,
         )
