@@ -20,11 +20,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Generator
 from datetime import timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import tenacity
-from pydantic import PrivateAttr
-
 from otpkit._errors import (
     AuthenticationError,
     OrderNotFoundError,
@@ -36,6 +34,8 @@ from otpkit._models import CancelOutcome, Message, RentalInfo
 from otpkit._slots import Slot
 from otpkit._waiting import CodeWait, MessageFilter, message_key
 from otpkit.providers._base import now
+from pydantic import PrivateAttr
+from typing_extensions import Unpack
 
 if TYPE_CHECKING:
     from otpkit._async_client import AsyncClient
@@ -98,8 +98,21 @@ def install_sigterm_handler() -> None:
         pass
 
 
+class WaitFilters(TypedDict, total=False):
+    """Which messages a wait accepts: from ``sender``, containing ``contains`` (both
+    case-insensitive), matching ``pattern`` (a regex), and with ``new=True`` only messages newer
+    than those an earlier wait returned (a "resend code" flow)."""
+
+    sender: str | None
+    contains: str | None
+    pattern: str | re.Pattern[str] | None
+    new: bool
+
+
 class _RentalCore(RentalInfo):
     """What both handles share: journal bookkeeping, wait state and warnings; no I/O."""
+
+    _client: Client | AsyncClient = PrivateAttr()
 
     _journal: Journal | None = PrivateAttr(default=None)
     _row: int | None = PrivateAttr(default=None)
@@ -141,26 +154,20 @@ class _RentalCore(RentalInfo):
                 stacklevel=4,
             )
 
-    def _wait_state(
-        self,
-        timeout: float | None,
-        *,
-        sender: str | None,
-        contains: str | None,
-        pattern: str | re.Pattern[str] | None,
-        new: bool,
-        need_code: bool,
-        pushed: bool,
-    ) -> CodeWait:
+    def _wait_state(self, timeout: float | None, need_code: bool, filters: WaitFilters) -> CodeWait:
         self._warn_if_refund_window_closing()
-        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+        pattern, new = filters.get("pattern"), filters.get("new", False)
         return CodeWait(
             rental=self,
             timeout=self._default_timeout if timeout is None else timeout,
-            only=MessageFilter(sender=sender, contains=contains, pattern=compiled),
+            only=MessageFilter(
+                sender=filters.get("sender"),
+                contains=filters.get("contains"),
+                pattern=re.compile(pattern) if isinstance(pattern, str) else pattern,
+            ),
             need_code=need_code,
             baseline=Counter(self._consumed) if new else Counter(),
-            pushed=pushed,
+            pushed=self._client.push is not None,
             # A "new" code is asked for after something was resent: its clock starts now.
             age=0.0 if new else (now() - self.rented_at).total_seconds(),
         )
@@ -237,51 +244,19 @@ class Rental(_RentalCore):
         return self._client.messages(self)
 
     def wait_for_message(
-        self,
-        timeout: float | None = None,
-        *,
-        sender: str | None = None,
-        contains: str | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        new: bool = False,
+        self, timeout: float | None = None, **filters: Unpack[WaitFilters]
     ) -> Message:
-        """Wait for an SMS (newest first); ``new=True`` ignores those already returned."""
-        wait = self._wait_state(
-            timeout,
-            sender=sender,
-            contains=contains,
-            pattern=pattern,
-            new=new,
-            need_code=False,
-            pushed=self._client.push is not None,
-        )
-        return self._wait(wait)
+        """Wait for an SMS (the newest that counts; see ``WaitFilters``)."""
+        return self._wait(self._wait_state(timeout, False, filters))
 
-    def wait_for_code(
-        self,
-        timeout: float | None = None,
-        *,
-        sender: str | None = None,
-        contains: str | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        new: bool = False,
-    ) -> str:
+    def wait_for_code(self, timeout: float | None = None, **filters: Unpack[WaitFilters]) -> str:
         """Wait for the verification code; raises ``CodeTimeoutError`` at the deadline.
 
         >>> with client.rent(client.find_product("whatsapp")) as rental:  # doctest: +SKIP
         ...     page.fill("#phone", rental.number)
         ...     page.fill("#code", rental.wait_for_code(timeout=60))
         """
-        wait = self._wait_state(
-            timeout,
-            sender=sender,
-            contains=contains,
-            pattern=pattern,
-            new=new,
-            need_code=True,
-            pushed=self._client.push is not None,
-        )
-        return _code_of(self._wait(wait))
+        return _code_of(self._wait(self._wait_state(timeout, True, filters)))
 
     def _wait(self, wait: CodeWait) -> Message:
         push = self._client.push
@@ -363,46 +338,16 @@ class AsyncRental(_RentalCore):
         return await self._client.messages(self)
 
     async def wait_for_message(
-        self,
-        timeout: float | None = None,
-        *,
-        sender: str | None = None,
-        contains: str | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        new: bool = False,
+        self, timeout: float | None = None, **filters: Unpack[WaitFilters]
     ) -> Message:
-        """Wait for an SMS (newest first); ``new=True`` ignores those already returned."""
-        wait = self._wait_state(
-            timeout,
-            sender=sender,
-            contains=contains,
-            pattern=pattern,
-            new=new,
-            need_code=False,
-            pushed=self._client.push is not None,
-        )
-        return await self._wait(wait)
+        """Wait for an SMS (the newest that counts; see ``WaitFilters``)."""
+        return await self._wait(self._wait_state(timeout, False, filters))
 
     async def wait_for_code(
-        self,
-        timeout: float | None = None,
-        *,
-        sender: str | None = None,
-        contains: str | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        new: bool = False,
+        self, timeout: float | None = None, **filters: Unpack[WaitFilters]
     ) -> str:
         """Wait for the verification code; raises ``CodeTimeoutError`` at the deadline."""
-        wait = self._wait_state(
-            timeout,
-            sender=sender,
-            contains=contains,
-            pattern=pattern,
-            new=new,
-            need_code=True,
-            pushed=self._client.push is not None,
-        )
-        return _code_of(await self._wait(wait))
+        return _code_of(await self._wait(self._wait_state(timeout, True, filters)))
 
     async def _wait(self, wait: CodeWait) -> Message:
         push = self._client.push
