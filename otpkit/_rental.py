@@ -23,6 +23,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import tenacity
+from pydantic import PrivateAttr
+from typing_extensions import Unpack
+
 from otpkit._errors import (
     AuthenticationError,
     OrderNotFoundError,
@@ -34,8 +37,6 @@ from otpkit._models import CancelOutcome, Message, RentalInfo
 from otpkit._slots import Slot
 from otpkit._waiting import CodeWait, MessageFilter, message_key
 from otpkit.providers._base import now
-from pydantic import PrivateAttr
-from typing_extensions import Unpack
 
 if TYPE_CHECKING:
     from otpkit._async_client import AsyncClient
