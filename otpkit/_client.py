@@ -18,7 +18,7 @@ from otpkit._driver import (
 )
 from otpkit._errors import OtpkitError
 from otpkit._exchange import retry_policy, settle, transport_error
-from otpkit._journal import Journal
+from otpkit._journal import RentalJournal
 from otpkit._models import (
     Balance,
     CancelOutcome,
@@ -173,7 +173,7 @@ class Client(DriverBase):
         """Price and stock of one service (sanalnumara)."""
         return self.run(self._sanalnumara("service_details()").service_details(service_id))
 
-    def sweep(self, journal: Journal | None = None, *, held: bool = False) -> SweepReport:
+    def sweep(self, journal: RentalJournal | None = None, *, held: bool = False) -> SweepReport:
         """Cancel every rental of this account that a crashed or killed process left open
         (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
         return sweep(self, journal, held=held)

@@ -13,10 +13,11 @@ from otpkit._async_client import AsyncClient
 from otpkit._client import Client
 from otpkit._driver import RentalPolicy
 from otpkit._errors import ConfigurationError
-from otpkit._journal import Journal, default_journal_path
+from otpkit._journal import Journal, RentalJournal, default_journal_path
 from otpkit._limiter import SharedRequestLimiter
-from otpkit._push import PushInbox
+from otpkit._push import Inbox, PushInbox
 from otpkit._redact import Secret
+from otpkit._run_id import ci_run_id
 from otpkit._settings import Settings
 from otpkit._slots import RentalSlots
 from otpkit.providers import PROVIDERS, Provider, create_provider
@@ -43,8 +44,8 @@ def _provider(
     )
 
 
-JournalChoice = Journal | Path | str | Literal[False] | None
-PushChoice = PushInbox | str | None
+JournalChoice = RentalJournal | Path | str | Literal[False] | None
+PushChoice = Inbox | str | None
 
 
 def _policy(
@@ -56,9 +57,33 @@ def _policy(
 ) -> RentalPolicy:
     if journal is None:
         journal = settings.journal or default_journal_path()
-    if journal is not False and not isinstance(journal, Journal):
-        journal = Journal(journal)
+    if isinstance(journal, (Path, str)):
+        # With a coordinator, the run is the CI run: one budget for all its machines.
+        journal = Journal(journal, run_id=ci_run_id() if settings.coordinator else None)
     push = push if push is not None else settings.push_url
+    if settings.coordinator:  # an empty OTPKIT_COORDINATOR= is off too
+        # Imported here: only runs that configure a coordinator load redis.
+        from otpkit._redis import coordinated
+
+        shared, limiter, slots, inbox = coordinated(
+            settings, provider.api_key, journal or None, push
+        )
+    else:
+        shared, inbox = journal or None, PushInbox(push) if isinstance(push, str) else push
+        limiter, slots = _on_this_machine(settings, provider, shared)
+    return RentalPolicy(
+        journal=shared,
+        budget=budget if budget is not None else settings.budget,
+        push=inbox,
+        code_timeout=settings.timeout,
+        limiter=limiter,
+        slots=slots,
+    )
+
+
+def _on_this_machine(
+    settings: Settings, provider: Provider, journal: RentalJournal | None
+) -> tuple[SharedRequestLimiter | None, RentalSlots | None]:
     # Request budgets and rental slots live beside the journal: shared by this machine's runs.
     shared = (journal.path.parent if journal else default_journal_path().parent) / "shared"
     limiter = slots = None
@@ -66,14 +91,7 @@ def _policy(
         limiter = SharedRequestLimiter(shared, provider.api_key, settings.rate_limit)
     if settings.max_rentals:
         slots = RentalSlots(shared, provider.api_key, settings.max_rentals)
-    return RentalPolicy(
-        journal=journal or None,
-        budget=budget if budget is not None else settings.budget,
-        push=PushInbox(push) if isinstance(push, str) else push,
-        code_timeout=settings.timeout,
-        limiter=limiter,
-        slots=slots,
-    )
+    return limiter, slots
 
 
 def _assemble(

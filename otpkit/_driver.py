@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 import httpx
 
 from otpkit._errors import ConfigurationError, RateLimitError
-from otpkit._journal import Journal
+from otpkit._journal import RentalJournal
 from otpkit._limiter import RequestLimiter
 from otpkit._models import CancelOutcome, Product, RentalInfo
-from otpkit._push import PushInbox
+from otpkit._push import Inbox
 from otpkit._redact import MASK
 from otpkit._renting import renting
-from otpkit._slots import RentalSlots
+from otpkit._slots import RentalCap
 from otpkit._version import __version__
 from otpkit.providers import Call, JesusNumber, Operation, Provider, SanalNumara
 
@@ -32,12 +32,12 @@ LIMITER_PATIENCE = 120.0
 class RentalPolicy:
     """How a client rents: where rentals are journaled, the spend cap, push, default wait."""
 
-    journal: Journal | None = None
+    journal: RentalJournal | None = None
     budget: Decimal | None = None
-    push: PushInbox | None = None
+    push: Inbox | None = None
     code_timeout: float = 120.0
     limiter: RequestLimiter | None = None
-    slots: RentalSlots | None = None
+    slots: RentalCap | None = None
 
 
 class DriverBase:
@@ -57,18 +57,18 @@ class DriverBase:
         self.policy = policy or RentalPolicy()
 
     @property
-    def journal(self) -> Journal | None:
+    def journal(self) -> RentalJournal | None:
         """The rental journal, if rentals are journaled."""
         return self.policy.journal
 
     @property
-    def push(self) -> PushInbox | None:
+    def push(self) -> Inbox | None:
         """The push inbox SMS are delivered to, if push delivery is on."""
         return self.policy.push
 
     def _throttled(self, call: Call[Any]) -> RateLimitError:
         return RateLimitError(
-            f"{call.endpoint}: this machine's shared request budget for the key stayed used "
+            f"{call.endpoint}: the shared request budget for the key stayed used "
             f"up for {LIMITER_PATIENCE:g} s",
             provider=self.provider.name,
             endpoint=call.endpoint,

@@ -7,6 +7,7 @@ Every failure a user can meet is one of these; none of their messages ever conta
     ├── BudgetExceededError           a rental would push net spend over the budget
     ├── RentalCapError                no rental slot freed up in time (also a TimeoutError)
     ├── CodeTimeoutError              no code before the deadline (also a built-in TimeoutError)
+    ├── CoordinatorError              the Redis coordinator (OTPKIT_COORDINATOR) failed or is away
     └── ProviderError                 the provider answered (or failed to) in a way we cannot use
         ├── AuthenticationError       invalid or inactive API key
         ├── InsufficientBalanceError  not enough money for the order
@@ -21,6 +22,8 @@ Every failure a user can meet is one of these; none of their messages ever conta
         ├── ServerError               HTTP 5xx
         └── NetworkError              connection failed or dropped
             └── RequestTimeoutError   no reply within the client timeout (also a TimeoutError)
+
+``CoordinatorWarning`` (a ``UserWarning``) says a rental went on without the coordinator.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ __all__ = [
     "BudgetExceededError",
     "CodeTimeoutError",
     "ConfigurationError",
+    "CoordinatorError",
+    "CoordinatorWarning",
     "InsufficientBalanceError",
     "MalformedResponseError",
     "NetworkError",
@@ -102,6 +107,18 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
         self.number = number
         self.waited = waited
         self.polls = polls
+
+
+class CoordinatorError(OtpkitError):
+    """The Redis coordinator could not be used: unreachable, gone mid-run, or misconfigured.
+
+    Raised before anything is rented or charged; rentals already made go on without it (see
+    ``CoordinatorWarning``) and stay in the local journal, so none is ever lost.
+    """
+
+
+class CoordinatorWarning(UserWarning):
+    """The coordinator went away: requests went out unthrottled or a record stayed local."""
 
 
 class _ProviderContext(TypedDict, total=False):

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 import weakref
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -18,10 +18,24 @@ from otpkit._extract import choose_code
 from otpkit._models import Message
 from otpkit.providers._parsing import as_datetime, as_text
 
-__all__ = ["PushInbox"]
+__all__ = ["Inbox", "PushInbox"]
 
 # The receiver holds a long poll open at most this long; the HTTP timeout must outlast it.
 _SLACK = 5.0
+
+
+class Inbox(Protocol):
+    """Where a waiter hears of its order's SMS: this HTTP inbox, or Redis across machines."""
+
+    def messages(self, order_id: str) -> list[Message]: ...
+
+    def watch(self, order_id: str) -> None: ...
+
+    async def watch_async(self, order_id: str) -> None: ...
+
+    def wait(self, order_id: str, seconds: float) -> None: ...
+
+    async def wait_async(self, order_id: str, seconds: float) -> None: ...
 
 
 class PushInbox:

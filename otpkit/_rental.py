@@ -41,7 +41,7 @@ from otpkit.providers._base import now
 if TYPE_CHECKING:
     from otpkit._async_client import AsyncClient
     from otpkit._client import Client
-    from otpkit._journal import Journal
+    from otpkit._journal import RentalJournal
 
 __all__ = [
     "AsyncRental",
@@ -115,7 +115,7 @@ class _RentalCore(RentalInfo):
 
     _client: Client | AsyncClient = PrivateAttr()
 
-    _journal: Journal | None = PrivateAttr(default=None)
+    _journal: RentalJournal | None = PrivateAttr(default=None)
     _row: int | None = PrivateAttr(default=None)
     _outcome: CancelOutcome | None = PrivateAttr(default=None)
     _consumed: Counter[tuple[str, str | None, str | None]] = PrivateAttr(default_factory=Counter)
@@ -229,7 +229,7 @@ class Rental(_RentalCore):
     def bind(
         self,
         client: Client,
-        journal: Journal | None,
+        journal: RentalJournal | None,
         row: int | None,
         timeout: float,
         slot: Slot | None = None,
@@ -323,7 +323,7 @@ class AsyncRental(_RentalCore):
     def bind(
         self,
         client: AsyncClient,
-        journal: Journal | None,
+        journal: RentalJournal | None,
         row: int | None,
         timeout: float,
         slot: Slot | None = None,

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from otpkit._errors import AmbiguousOrderError, OtpkitError
-from otpkit._journal import Journal
+from otpkit._journal import RentalJournal
 from otpkit._models import Product, RentalInfo
 from otpkit.providers._base import Operation, Provider
 
@@ -22,7 +22,7 @@ def renting(
     provider: Provider,
     product: Product | str,
     *,
-    journal: Journal | None,
+    journal: RentalJournal | None,
     budget: Decimal | None,
     options: dict[str, Any],
 ) -> Operation[tuple[RentalInfo, int | None]]:

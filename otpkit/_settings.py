@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     rate_limit: int | None = None
     #: Rentals open at once per account across processes (None: no cap).
     max_rentals: int | None = None
+    #: ``redis://host:port/db``: the request budget, the rental cap, the run budget, the journal
+    #: and push delivery are shared through Redis by every machine (secret: it may hold a
+    #: password). None keeps them on this machine.
+    coordinator: SecretStr | None = None
+    #: Seconds a process's lease in Redis outlives its last heartbeat: rentals of a machine that
+    #: died become sweepable, and its rental slots free up, this long after it stopped.
+    coordinator_lease: float = 30.0
     #: Run a local sandbox for the test session and point the fixtures at it (pytest plugin).
     sandbox: bool = False
     #: The sandbox sends every new order an SMS this many seconds after it is made (0: never),

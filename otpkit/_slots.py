@@ -10,18 +10,36 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Protocol
 
 from filelock import FileLock, Timeout
 
 from otpkit._errors import RentalCapError
 from otpkit._limiter import key_name
 
-__all__ = ["RentalSlots", "Slot"]
+__all__ = ["FileSlot", "RentalCap", "RentalSlots", "Slot"]
 
 _POLL = 0.05
 
 
-class Slot:
+class Slot(Protocol):
+    """One held slot under the cap."""
+
+    def release(self) -> None:
+        """Give the slot back (idempotent)."""
+
+
+class RentalCap(Protocol):
+    """Slots under a cap on open rentals: these file locks, or Redis leases across machines."""
+
+    limit: int
+
+    def acquire(self) -> Slot: ...
+
+    async def acquire_async(self) -> Slot: ...
+
+
+class FileSlot:
     """One held slot; ``release`` gives it back (idempotent)."""
 
     def __init__(self, lock: FileLock) -> None:
@@ -56,11 +74,11 @@ class RentalSlots:
                 lock.acquire()
             except Timeout:
                 continue
-            return Slot(lock)
+            return FileSlot(lock)
         return None
 
     def acquire(self) -> Slot:
-        """A free slot, waiting for one; ``BudgetExceededError`` after ``wait`` seconds."""
+        """A free slot, waiting for one; ``RentalCapError`` after ``wait`` seconds."""
         deadline = time.monotonic() + self.wait
         while True:
             slot = self._try_each()

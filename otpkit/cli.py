@@ -19,11 +19,12 @@ from rich.table import Table
 
 from otpkit._client import Client
 from otpkit._connect import connect
-from otpkit._errors import OtpkitError
+from otpkit._errors import CoordinatorError, OtpkitError
 from otpkit._models import CancelOutcome
 from otpkit._redact import redact
 from otpkit._rental import Rental
 from otpkit._settings import Settings
+from otpkit._sweep import SweepReport
 from otpkit._version import __version__
 
 __all__ = ["main"]
@@ -127,21 +128,32 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> SweepReport:
+    """The coordinator's sweep; with it unreachable, this machine's own journal's."""
+    try:
+        with _client(args) as client:
+            return client.sweep(held=args.all)
+    except CoordinatorError as error:
+        _err.print(f"[yellow]warning:[/] {escape(str(error))}; sweeping this machine's journal")
+    local = Settings(coordinator=None)
+    with connect(args.provider, base_url=args.base_url, settings=local) as client:
+        return client.sweep(held=args.all)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
-    with _client(args) as client:
-        report = client.sweep(held=args.all)
-        for swept in report.rentals:
-            name = f"{swept.number or '?'} (order {swept.order_id or '?'})"
-            if swept.outcome is not None:
-                _out.print(f"{escape(name)}: ", end="")
-                _show_outcome(swept.outcome)
-            else:
-                _err.print(f"[red]{escape(name)}: {escape(swept.problem or '')}[/]")
-        _out.print(
-            f"swept {len(report.rentals)} rental(s); refunded {len(report.refunded)} "
-            f"({report.refunded_amount}); {len(report.problems)} need attention"
-        )
-        return 1 if report.problems else 0
+    report = _sweep(args)
+    for swept in report.rentals:
+        name = f"{swept.number or '?'} (order {swept.order_id or '?'})"
+        if swept.outcome is not None:
+            _out.print(f"{escape(name)}: ", end="")
+            _show_outcome(swept.outcome)
+        else:
+            _err.print(f"[red]{escape(name)}: {escape(swept.problem or '')}[/]")
+    _out.print(
+        f"swept {len(report.rentals)} rental(s); refunded {len(report.refunded)} "
+        f"({report.refunded_amount}); {len(report.problems)} need attention"
+    )
+    return 1 if report.problems else 0
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -180,8 +192,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_webhook_serve(args: argparse.Namespace) -> int:
     from otpkit import webhook
 
+    settings = Settings()
     webhook.serve(
-        args.host, args.port, secret=Settings().webhook_secret, ready_file=args.ready_file
+        args.host,
+        args.port,
+        secret=settings.webhook_secret,
+        ready_file=args.ready_file,
+        coordinator=settings.coordinator.get_secret_value() if settings.coordinator else None,
     )
     return 0
 
@@ -249,7 +266,9 @@ def _parser() -> argparse.ArgumentParser:
     webhook = commands.add_parser("webhook", help="push delivery of SMS")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", metavar="COMMAND")
     receiver = webhook_commands.add_parser(
-        "serve", help="receive jesusnumber callbacks (secret from OTPKIT_WEBHOOK_SECRET)"
+        "serve",
+        help="receive jesusnumber callbacks (secret from OTPKIT_WEBHOOK_SECRET; published to "
+        "every machine through OTPKIT_COORDINATOR if set)",
     )
     receiver.add_argument("--host", default="127.0.0.1")
     receiver.add_argument("--port", type=int, default=8765)

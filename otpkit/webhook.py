@@ -10,8 +10,11 @@ goes on slowly as a safety net.
 ...     client = otpkit.connect("jesusnumber", push=receiver.inbox_url)
 
 Bad or forged requests get a 4xx and never reach a waiter: a body over 64 KiB (413), not JSON
-(415/400), an unknown event (422), an order no waiter here rented (404), and, with a shared
+(415/400), an unknown event (422), an order no waiter rented (404), and, with a shared
 ``secret``, any path without it (404).
+
+With a ``coordinator`` (``OTPKIT_COORDINATOR``), the receiver also publishes each SMS to Redis,
+where waiters on every machine of the run read it: one receiver serves them all.
 """
 
 from __future__ import annotations
@@ -25,16 +28,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from otpkit._errors import OtpkitError
 from otpkit._serving import BackgroundServer, wait_until_stopped, write_atomically
 
-__all__ = ["MAX_BODY", "WebhookReceiver", "create_app", "run", "serve"]
+__all__ = ["MAX_BODY", "Relay", "WebhookReceiver", "create_app", "run", "serve"]
 
 #: The largest callback body accepted; a real SMS callback is a few hundred bytes.
 MAX_BODY = 64 * 1024
@@ -67,8 +71,17 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def create_app(secret: str | None = None) -> Starlette:
-    """The receiver's ASGI app; with ``secret`` every route sits under ``/<secret>``."""
+class Relay(Protocol):
+    """Where the receiver also publishes each SMS, for waiters on other machines."""
+
+    async def publish(self, order_id: str, entry: dict[str, Any]) -> bool:
+        """Whether a waiter anywhere watches the order (it then has the SMS); an
+        ``OtpkitError`` when that cannot be known."""
+
+
+def create_app(secret: str | None = None, relay: Relay | None = None) -> Starlette:
+    """The receiver's ASGI app; with ``secret`` every route sits under ``/<secret>``; with
+    ``relay`` each SMS is also published there."""
     inbox = _Inbox()
 
     def authorised(request: Request) -> bool:
@@ -100,8 +113,6 @@ def create_app(secret: str | None = None) -> Starlette:
         sms = _text(message.get("sms")) if isinstance(message, dict) else None
         if not isinstance(message, dict) or order_id is None or sms is None:
             return _problem(422, "message.order_id and message.sms are required")
-        if order_id not in inbox.messages:
-            return _problem(404, "no waiter here rented this order")
         entry = {
             "sms": sms,
             "sender": _text(message.get("sender")),
@@ -109,10 +120,20 @@ def create_app(secret: str | None = None) -> Starlette:
             "service": _text(message.get("service")),
             "received_at": time.time(),
         }
-        changed = inbox.condition()
-        async with changed:
-            inbox.messages[order_id].append(entry)
-            changed.notify_all()
+        here, relayed = order_id in inbox.messages, False
+        if relay is not None:
+            try:
+                relayed = await relay.publish(order_id, entry)
+            except OtpkitError:
+                if not here:  # waiters elsewhere may miss it: a retry by the provider may help
+                    return _problem(503, "the coordinator is unreachable")
+        if not here and not relayed:
+            return _problem(404, "no waiter rented this order")
+        if here:
+            changed = inbox.condition()
+            async with changed:
+                inbox.messages[order_id].append(entry)
+                changed.notify_all()
         return JSONResponse({"success": True, "message": "stored"})
 
     async def watch(request: Request) -> Response:
@@ -165,12 +186,27 @@ class WebhookReceiver:
         return "<WebhookReceiver>"  # the URLs may hold the shared secret
 
 
+def _relay(coordinator: str | None) -> Relay | None:
+    if not coordinator:
+        return None
+    # Imported here: only a receiver with a coordinator loads redis.
+    from otpkit._redis import Coordinator, RedisRelay
+
+    return RedisRelay(Coordinator.shared(coordinator))
+
+
 @contextmanager
 def run(
-    host: str = "127.0.0.1", port: int = 0, *, secret: str | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    secret: str | None = None,
+    coordinator: str | None = None,
 ) -> Iterator[WebhookReceiver]:
-    """Run a receiver on a background thread for the duration of the ``with`` block."""
-    with BackgroundServer(create_app(secret), host, port, name="webhook") as server:
+    """Run a receiver on a background thread for the duration of the ``with`` block; with
+    ``coordinator`` (a ``redis://`` URL) it publishes each SMS to waiters on every machine."""
+    app = create_app(secret, _relay(coordinator))
+    with BackgroundServer(app, host, port, name="webhook") as server:
         yield WebhookReceiver(server, server.base_url, secret)
 
 
@@ -180,9 +216,10 @@ def serve(
     *,
     secret: str | None = None,
     ready_file: Path | None = None,
+    coordinator: str | None = None,
 ) -> None:
     """Run a receiver in the foreground until interrupted (``otpkit webhook serve``)."""
-    with run(host, port, secret=secret) as receiver:
+    with run(host, port, secret=secret, coordinator=coordinator) as receiver:
         if ready_file is not None:
             write_atomically(ready_file, receiver.inbox_url)
         print(f"receiving callbacks at {_shown(receiver.callback_url, secret)}", flush=True)

@@ -54,6 +54,12 @@ OPTIONS = (
     Option("max_rentals", "rentals open at once across all workers", int, "N"),
     Option("rate_limit", "requests per minute per API key across all workers", int, "N"),
     Option("sandbox", "run otpkit's sandbox for the session and rent from it", _flag),
+    Option(
+        "coordinator",
+        "redis://host:port/db: share the request budget, rental cap, budget, journal and push "
+        "with every machine of the run (a password belongs in OTPKIT_COORDINATOR instead)",
+        metavar="URL",
+    ),
 )
 
 

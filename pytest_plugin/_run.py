@@ -42,10 +42,15 @@ def run_directory(config: pytest.Config) -> Path:
 
 
 class SharedRun:
-    """The run's shared state in ``directory`` (a JSON file guarded by a file lock)."""
+    """The run's shared state in ``directory`` (a JSON file guarded by a file lock).
 
-    def __init__(self, directory: Path) -> None:
+    ``run_id``, if given, is the run's id (a CI run's, shared with other machines); else
+    ``OTPKIT_RUN_ID`` or a fresh one.
+    """
+
+    def __init__(self, directory: Path, run_id: str | None = None) -> None:
         self.directory = directory
+        self._preferred_run_id = run_id
         self._lock = FileLock(directory / "otpkit-run.lock")
         self._path = directory / _STATE
 
@@ -67,7 +72,9 @@ class SharedRun:
             state = self._read()
             if "run_id" not in state:
                 state["run_id"] = (
-                    os.environ.get("OTPKIT_RUN_ID") or f"pytest-{uuid.uuid4().hex[:12]}"
+                    self._preferred_run_id
+                    or os.environ.get("OTPKIT_RUN_ID")
+                    or f"pytest-{uuid.uuid4().hex[:12]}"
                 )
                 self._write(state)
             return str(state["run_id"])
@@ -98,8 +105,9 @@ class SharedRun:
                 self._write(state)
             return dict(state["sandbox"])
 
-    def webhook(self, address: str) -> dict[str, Any]:
-        """The run's push receiver on ``host:port`` (started on first use)."""
+    def webhook(self, address: str, coordinator: str | None = None) -> dict[str, Any]:
+        """The run's push receiver on ``host:port`` (started on first use); with
+        ``coordinator`` it publishes what it receives to every machine."""
         with self._lock:
             state = self._read()
             if "webhook" not in state:
@@ -109,7 +117,8 @@ class SharedRun:
                 ready = self.directory / "webhook.url"
                 command = [sys.executable, "-m", "otpkit.cli", "webhook", "serve"]
                 command += ["--host", host, "--port", port, "--ready-file", str(ready)]
-                pid = _start(command, ready, self.directory / "webhook.log")
+                env = {**os.environ, "OTPKIT_COORDINATOR": coordinator} if coordinator else None
+                pid = _start(command, ready, self.directory / "webhook.log", env)
                 inbox = ready.read_text().strip()
                 callback = inbox.replace("/_otpkit/inbox", "/api/callback")
                 state["webhook"] = {"inbox": inbox, "callback": callback, "pid": pid}
@@ -126,11 +135,11 @@ class SharedRun:
                     _stop(int(pid))
 
 
-def _start(command: list[str], ready: Path, log: Path) -> int:
+def _start(command: list[str], ready: Path, log: Path, env: dict[str, str] | None = None) -> int:
     ready.unlink(missing_ok=True)
     with log.open("ab") as output:
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
     deadline = time.monotonic() + _READY_TIMEOUT
     while not ready.exists():

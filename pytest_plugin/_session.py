@@ -37,7 +37,11 @@ class OtpSession:
 
         self.config = config
         self.settings = settings_of(config)
-        self.run = SharedRun(run_directory(config))
+        # With a coordinator, the run is the CI run: its machines share one budget.
+        from otpkit._run_id import ci_run_id
+
+        coordinated = bool(self.settings.coordinator)
+        self.run = SharedRun(run_directory(config), ci_run_id() if coordinated else None)
         self.run_id = self.run.run_id
         self.journal = otpkit.Journal(
             self.settings.journal or otpkit.default_journal_path(), run_id=self.run_id
@@ -68,7 +72,10 @@ class OtpSession:
                 )
                 api_key, base_url = sandbox["keys"].get(name), sandbox["url"]
             if self.settings.webhook:
-                receiver = self.run.webhook(self.settings.webhook)
+                coordinator = self.settings.coordinator
+                receiver = self.run.webhook(
+                    self.settings.webhook, coordinator.get_secret_value() if coordinator else None
+                )
                 push = receiver["inbox"]
                 if self.settings.sandbox and api_key and name == "jesusnumber":
                     from otpkit import sandbox as sandboxes
@@ -83,7 +90,7 @@ class OtpSession:
                 journal=self.journal,
                 push=push,
             )
-        except otpkit.ConfigurationError as error:
+        except (otpkit.ConfigurationError, otpkit.CoordinatorError) as error:
             self._fail(error)
             raise  # unreachable: pytest.fail raises
         self._clients[name] = client
@@ -117,7 +124,11 @@ class OtpSession:
                 # The cached choice ran out: choose again among what is in stock now.
                 self._products[key] = client.find_product(str(wanted), country=where)
                 return otpkit.PhoneNumber(client.rent(self._products[key]))
-        except (otpkit.ConfigurationError, otpkit.AuthenticationError) as error:
+        except (
+            otpkit.ConfigurationError,
+            otpkit.AuthenticationError,
+            otpkit.CoordinatorError,
+        ) as error:
             self._fail(error)
             raise
 

@@ -16,6 +16,19 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 #: script -> (tiny arguments, text its output must contain)
 CASES: dict[str, tuple[list[str], list[str]]] = {
+    "coordinator.py": (
+        ["--processes", "2", "--workers", "2", "--otps", "1"],
+        [
+            "otpkit coordinator benchmark: 2 processes x 2 workers x 1 OTPs",
+            "process",
+            "p50 ms",
+            "429s seen:",
+            "throttle bound:",
+            "target",
+            "failed OTPs <= 0",
+            "wall / throttle bound <= 1.3",
+        ],
+    ),
     "latency.py": (
         ["--otps", "2", "--delay", "0.3", "--spacing", "0.1", "--naive-interval", "0.5"],
         [
