@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, TypeVar
@@ -31,7 +32,7 @@ from otpkit._models import (
     ServiceDetails,
 )
 from otpkit._rental import AsyncRental, AsyncRenting
-from otpkit.providers import Call, Operation, Provider
+from otpkit.providers import Call, Operation, Pause, Provider
 
 T = TypeVar("T")
 
@@ -68,14 +69,18 @@ class AsyncClient(DriverBase):
     async def run(self, operation: Operation[T]) -> T:
         """Execute a provider operation: send each call it yields, feed back the results."""
         try:
-            call = next(operation)
+            step = next(operation)
             while True:
+                if isinstance(step, Pause):
+                    await asyncio.sleep(step.seconds)
+                    step = operation.send(None)
+                    continue
                 try:
-                    result = await self._execute(call)
+                    result = await self._execute(step)
                 except OtpkitError as error:
-                    call = operation.throw(error)
+                    step = operation.throw(error)
                 else:
-                    call = operation.send(result)
+                    step = operation.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 

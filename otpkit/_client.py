@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,7 +34,7 @@ from otpkit._models import (
 )
 from otpkit._rental import Rental
 from otpkit._sweep import SweepReport, rental_from_entry, sweep
-from otpkit.providers import Call, Operation, Provider
+from otpkit.providers import Call, Operation, Pause, Provider
 
 T = TypeVar("T")
 
@@ -70,14 +71,18 @@ class Client(DriverBase):
     def run(self, operation: Operation[T]) -> T:
         """Execute a provider operation: send each call it yields, feed back the results."""
         try:
-            call = next(operation)
+            step = next(operation)
             while True:
+                if isinstance(step, Pause):
+                    time.sleep(step.seconds)
+                    step = operation.send(None)
+                    continue
                 try:
-                    result = self._execute(call)
+                    result = self._execute(step)
                 except OtpkitError as error:
-                    call = operation.throw(error)
+                    step = operation.throw(error)
                 else:
-                    call = operation.send(result)
+                    step = operation.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 

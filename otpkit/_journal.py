@@ -93,6 +93,8 @@ class JournalEntry:
     pid: int
     requested_at: float
     rented_at: float | None
+    #: When the row last changed (for a lost order: when its reply was given up on).
+    updated_at: float = 0.0
 
 
 class RentalJournal(Protocol):
@@ -163,6 +165,7 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         pid=row["pid"],
         requested_at=row["requested_at"],
         rented_at=row["rented_at"],
+        updated_at=row["updated_at"],
     )
 
 

@@ -7,13 +7,13 @@ request leaves, so a crash at any point leaves a trace the sweep can act on.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from otpkit._errors import AmbiguousOrderError, OtpkitError
 from otpkit._journal import RentalJournal
-from otpkit._models import Product, RentalInfo
-from otpkit.providers._base import Operation, Provider
+from otpkit._lost_orders import order_claims
+from otpkit._models import CancelOutcome, Product, RentalInfo
+from otpkit.providers import Operation, Pause, Provider, Recovery
 
 __all__ = ["renting"]
 
@@ -32,32 +32,106 @@ def renting(
         product = yield from provider.find_product(
             product.id if isinstance(product, Product) else product
         )
-    product_id = product.id if isinstance(product, Product) else product
-    price = product.price if isinstance(product, Product) else None
     if journal is None:
         info = yield from provider.rent(product, **options)
         return info, None
+    return (yield from _journaled(provider, product, journal, budget, options))
+
+
+def _journaled(
+    provider: Provider,
+    product: Product | str,
+    journal: RentalJournal,
+    budget: Decimal | None,
+    options: dict[str, Any],
+    *,
+    again: bool = True,
+) -> Operation[tuple[RentalInfo, int]]:
+    """One order, journaled; ``again``: a lost reply may lead to one more order."""
+    product_id = product.id if isinstance(product, Product) else product
+    price = product.price if isinstance(product, Product) else None
     row = journal.begin(provider.name, provider.base_url, product_id, price, budget=budget)
-    claim = partial(journal.claim_order, row, provider.name, provider.base_url)
     try:
-        try:
-            info = yield from provider.rent(product, **options)
-        except AmbiguousOrderError as lost:
-            try:
-                adopted = yield from provider.recover_lost_order(lost, claim)
-            except OtpkitError as error:
-                journal.lost(row, f"{lost}; looking for it failed: {error}")
-                raise lost from None
-            if adopted is None:
-                # The provider's list proves no order was placed: placing it now is not a double.
-                info = yield from provider.rent(product, **options)
-            else:
-                info = adopted
+        info = yield from provider.rent(product, **options)
     except AmbiguousOrderError as lost:
-        journal.lost(row, str(lost))
-        raise
+        if not again:
+            journal.lost(row, str(lost))
+            raise
+        return (
+            yield from _after_lost_reply(provider, product, journal, budget, options, row, lost)
+        )
     except OtpkitError as error:
         journal.failed(row, str(error))
         raise
     journal.opened(row, info.id, info.number, info.price)
     return info, row
+
+
+def _after_lost_reply(
+    provider: Provider,
+    product: Product | str,
+    journal: RentalJournal,
+    budget: Decimal | None,
+    options: dict[str, Any],
+    row: int,
+    lost: AmbiguousOrderError,
+) -> Operation[tuple[RentalInfo, int]]:
+    """Settle an order whose reply was lost, and still rent the user a number when that is
+    safe. A provider with an order list: adopt the order, or order again if the list proves
+    none was placed (else ``lost`` stands). A provider with ids in sequence: order again, then
+    find the lost order below the new one and cancel it (else the sweep looks again)."""
+    if lost.may_still_be_placed:
+        # The provider may still be working on the request: give it time before going on.
+        yield Pause(provider.lost_order_grace)
+    if provider.finds_lost_orders_below_later_ones():
+        journal.lost(row, str(lost))
+        try:
+            info, new_row = yield from _journaled(
+                provider, product, journal, budget, options, again=False
+            )
+        except OtpkitError:
+            raise lost from None
+        yield from _look_for(provider, journal, row, lost, after=info.id)
+        return info, new_row
+    found = yield from _look_for(provider, journal, row, lost, after=None)
+    if isinstance(found, RentalInfo):
+        journal.opened(row, found.id, found.number, found.price)
+        return found, row
+    if found is None or isinstance(found, CancelOutcome):
+        # No order of that request is left open: placing it now is not a double.
+        return (yield from _journaled(provider, product, journal, budget, options, again=False))
+    raise lost
+
+
+def _look_for(
+    provider: Provider,
+    journal: RentalJournal,
+    row: int,
+    lost: AmbiguousOrderError,
+    *,
+    after: str | None,
+) -> Operation[Recovery | AmbiguousOrderError]:
+    """One search for ``lost``'s order; the journal row records what came of it. Returns
+    ``lost`` itself when the order was not found."""
+    entry = journal.entry(row)
+    assert entry is not None, "the row was written before the order was sent"
+    try:
+        found = yield from provider.recover_lost_order(
+            lost, order_claims(journal, provider, entry, after=after)
+        )
+    except AmbiguousOrderError:
+        journal.lost(row, str(lost))
+        return lost
+    except OtpkitError as error:
+        # An order claimed but not cancelled keeps its id in the row: the sweep cancels it.
+        journal.lost(row, f"{lost}; looking for it failed: {error}")
+        return lost
+    if found is None:
+        journal.failed(row, "the reply was lost, and the provider shows no such order")
+    elif isinstance(found, CancelOutcome):
+        journal.closed(
+            row,
+            found.refunded,
+            f"the reply was lost; found by its id and cancelled: {found.detail}",
+        )
+    return found

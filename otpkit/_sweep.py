@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING
 
 import tenacity
 
 from otpkit._errors import AmbiguousOrderError
 from otpkit._journal import JournalEntry, RentalJournal
+from otpkit._lost_orders import order_claims
 from otpkit._models import CancelOutcome, RentalInfo
 from otpkit._phone import parse_number
 from otpkit._rental import CANCEL_RETRY
@@ -92,11 +92,10 @@ def sweep(
             continue
         try:
             if entry.order_id is None:
-                problem = _find_lost_order(client, journal, entry)
-                if problem is not None:
-                    report.rentals.append(SweptRental(None, None, entry.price, problem=problem))
-                found = journal.entry(entry.row)
-                if found is None or found.order_id is None:
+                found = _find_lost_order(client, journal, entry)
+                if isinstance(found, SweptRental):
+                    report.rentals.append(found)
+                if not isinstance(found, JournalEntry) or found.order_id is None:
                     continue
                 entry = found
             target = rental_from_entry(entry, provider) or entry.order_id
@@ -116,10 +115,13 @@ def _cancel(client: Client, target: RentalInfo | str) -> CancelOutcome:
     return client.run(client.provider.cancel(target))
 
 
-def _find_lost_order(client: Client, journal: RentalJournal, entry: JournalEntry) -> str | None:
+def _find_lost_order(
+    client: Client, journal: RentalJournal, entry: JournalEntry
+) -> JournalEntry | SweptRental | None:
     """Look for the order a dead process requested but never heard back about.
 
-    Found: the journal row gets its order id. Returns a problem to report, if any.
+    Returns the row, now with the order's id, when the order was found open; what was done
+    when it was found and cancelled, or cannot be found; None when none was placed.
     """
     provider = client.provider
     lost = AmbiguousOrderError(
@@ -127,19 +129,24 @@ def _find_lost_order(client: Client, journal: RentalJournal, entry: JournalEntry
         product_id=entry.product_id,
         sent_at=datetime.fromtimestamp(entry.requested_at, tz=timezone.utc),
     )
-    claim = partial(journal.claim_order, entry.row, provider.name, provider.base_url)
     try:
-        found = client.run(provider.recover_lost_order(lost, claim))
+        found = client.run(
+            provider.recover_lost_order(lost, order_claims(journal, provider, entry))
+        )
     except AmbiguousOrderError:
         problem = (
             f"the reply to an order for {entry.product_id} was lost and {provider.name} cannot "
-            "list orders: check the provider's dashboard for an order of that product"
+            "find it: check the provider's dashboard for an order of that product"
         )
-        # Reported once: a later sweep cannot learn more, so it need not say it again.
+        # Reported once: later sweeps do not say it again.
         journal.unrecoverable(entry.row, problem)
-        return problem
+        return SweptRental(None, None, entry.price, problem=problem)
     if found is None:
         journal.failed(entry.row, "no order was placed (the provider lists none)")
-    else:
-        journal.opened(entry.row, found.id, found.number, found.price)
-    return None
+        return None
+    if isinstance(found, CancelOutcome):
+        journal.closed(entry.row, found.refunded, f"swept: found by its id; {found.detail}")
+        settled = journal.entry(entry.row)
+        return SweptRental(settled.order_id if settled else None, None, entry.price, found)
+    journal.opened(entry.row, found.id, found.number, found.price)
+    return journal.entry(entry.row)

@@ -139,6 +139,7 @@ def _entry(row: int, record: dict[str, str]) -> JournalEntry:
         pid=int(record["pid"]),
         requested_at=float(record["requested_at"]),
         rented_at=float(rented_at) if rented_at is not None else None,
+        updated_at=float(record.get("updated_at", record["requested_at"])),
     )
 
 

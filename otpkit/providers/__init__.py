@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from otpkit._errors import ConfigurationError
-from otpkit.providers._base import Call, Operation, Provider, choose_product
+from otpkit.providers._base import (
+    Call,
+    Operation,
+    OrderClaims,
+    Pause,
+    Provider,
+    Recovery,
+    choose_product,
+)
 from otpkit.providers._jesusnumber import JesusNumber, JesusNumberRoutes
 from otpkit.providers._sanalnumara import SanalNumara, SanalNumaraRoutes
 
@@ -13,7 +21,10 @@ __all__ = [
     "JesusNumber",
     "JesusNumberRoutes",
     "Operation",
+    "OrderClaims",
+    "Pause",
     "Provider",
+    "Recovery",
     "SanalNumara",
     "SanalNumaraRoutes",
     "choose_product",

@@ -3,8 +3,9 @@
 A provider never touches a socket. Each intent (``balance``, ``rent``...) is an *operation*: a
 generator that yields ``Call`` objects (an ``httpx.Request`` plus the function that reads its
 reply) and receives each call's parsed result, or has the call's typed error thrown into it.
-Its return value is the operation's result. The sync and the async driver run the same
-operations, so multi-request logic (walking a catalogue, reconciling a lost order) exists once.
+Its return value is the operation's result. An operation may also yield a ``Pause``: the
+driver waits, then resumes it. The sync and the async driver run the same operations, so
+multi-request logic (walking a catalogue, reconciling a lost order) exists once.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from otpkit.providers._parsing import path_value
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: A provider intent: yields calls, receives their results, returns the outcome.
-Operation = Generator["Call[Any]", Any, T]
+#: A provider intent: yields calls (or pauses), receives their results, returns the outcome.
+Operation = Generator["Call[Any] | Pause", Any, T]
 
 
 @dataclass(frozen=True, repr=False)
@@ -54,6 +55,38 @@ class Call(Generic[T]):
     def __repr__(self) -> str:
         # The request's URL may hold the key (sanalnumara puts it in the path).
         return f"<Call {self.endpoint} {self.request.method} {redact(str(self.request.url))}>"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Not an exchange: the driver waits ``seconds``, then resumes the operation with None."""
+
+    seconds: float
+
+
+def _nothing_known(_order_id: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class OrderClaims:
+    """What the journal knows of the account's orders, for finding one whose reply was lost.
+
+    ``claim(id)`` adopts an order for the lost rental unless another rental owns it (atomic);
+    ``known(id)`` tells an order some rental already owns. ``before`` and ``after`` are the
+    nearest order ids the account got for requests sent before / after the lost one: a
+    provider that hands out ids in sequence gave the lost order an id between them.
+    """
+
+    claim: Callable[[str], bool]
+    known: Callable[[str], bool] = _nothing_known
+    before: str | None = None
+    after: str | None = None
+
+
+#: What looking for a lost order achieved: the order adopted (it is ours to use), the outcome
+#: of cancelling it (found, but not usable as a rental), or None: proven never placed.
+Recovery = RentalInfo | CancelOutcome | None
 
 
 def single(call: Call[T]) -> Operation[T]:
@@ -132,12 +165,19 @@ class Provider(abc.ABC):
     def cancel(self, rental: RentalRef) -> Operation[CancelOutcome]:
         """Cancel / reject ``rental``; a refusal on business grounds is an outcome, not an error."""
 
+    #: How long after a timed-out order request the provider is assumed to have finished it.
+    lost_order_grace: ClassVar[float] = 5.0
+
+    def finds_lost_orders_below_later_ones(self) -> bool:
+        """Whether a lost order is looked for below a later order's id (no order list, but
+        ids in sequence): renting then orders again before looking."""
+        return False
+
     def recover_lost_order(
-        self, lost: AmbiguousOrderError, claim: Callable[[str], bool]
-    ) -> Operation[RentalInfo | None]:
-        """After an order's reply was lost: the order if it can be found and ``claim``-ed,
-        None when the provider proves none was placed. A provider that cannot tell (no order
-        list) lets ``lost`` stand."""
+        self, lost: AmbiguousOrderError, claims: OrderClaims
+    ) -> Operation[Recovery]:
+        """After an order's reply was lost: the order if it can be found and claimed (see
+        ``Recovery``). A provider that cannot find it lets ``lost`` stand."""
         raise lost
         yield  # pragma: no cover  (makes this an operation)
 

@@ -6,7 +6,7 @@ Only ``/api/v1/balance`` is documented by path; the other routes are assumptions
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -30,7 +30,9 @@ from otpkit.providers._base import (
     REFUNDED_BY_LOST_ATTEMPT,
     Call,
     Operation,
+    OrderClaims,
     Provider,
+    Recovery,
     RentalRef,
     now,
     refuse_unknown_options,
@@ -244,8 +246,8 @@ class JesusNumber(Provider):
         )
 
     def recover_lost_order(
-        self, lost: AmbiguousOrderError, claim: Callable[[str], bool]
-    ) -> Operation[RentalInfo | None]:
+        self, lost: AmbiguousOrderError, claims: OrderClaims
+    ) -> Operation[Recovery]:
         """Find the order a lost reply was for in the newest orders, and adopt it."""
         page = yield from self.orders(1, LOST_ORDER_SEARCH)
         since = (lost.sent_at or now()) - self.clock_skew
@@ -256,7 +258,7 @@ class JesusNumber(Provider):
                 continue
             if order.created_at is None:
                 raise lost  # without creation times nothing can be proven
-            if order.created_at >= since and claim(order.id):
+            if order.created_at >= since and claims.claim(order.id):
                 return self.rental_from_row(
                     order.raw, "jesusnumber.orders", product_id=lost.product_id
                 )

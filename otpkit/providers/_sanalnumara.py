@@ -8,15 +8,21 @@ and price and stock come only from ``getServiceDetails``. A product is therefore
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
 
 import httpx
 
-from otpkit._errors import ProviderError, RentalCancelledError
+from otpkit._errors import (
+    AmbiguousOrderError,
+    OrderNotFoundError,
+    ProviderError,
+    RentalCancelledError,
+)
 from otpkit._extract import choose_code
 from otpkit._models import (
     Balance,
@@ -34,7 +40,9 @@ from otpkit.providers._base import (
     REFUNDED_BY_LOST_ATTEMPT,
     Call,
     Operation,
+    OrderClaims,
     Provider,
+    Recovery,
     RentalRef,
     now,
     refuse_unknown_options,
@@ -83,6 +91,9 @@ class SanalNumara(Provider):
     refund_window: ClassVar[timedelta] = timedelta(minutes=10)
     #: How long fetched prices and stock are reused before asking again.
     details_ttl: ClassVar[float] = 30.0
+    #: How many number ids that turn out not to be the lost order a search for it asks about
+    #: before giving up (each is one getMessage request); 0 turns the search off.
+    lost_order_probe: ClassVar[int] = 20
 
     routes: SanalNumaraRoutes = field(default_factory=SanalNumaraRoutes)
     _categories: list[Category] | None = field(default=None, init=False)
@@ -353,6 +364,58 @@ class SanalNumara(Provider):
 
         request = self._request(self.routes.cancel, number_id=number_id)
         return single(Call(endpoint, request, parse))
+
+    def finds_lost_orders_below_later_ones(self) -> bool:
+        return self.lost_order_probe > 0
+
+    def recover_lost_order(
+        self, lost: AmbiguousOrderError, claims: OrderClaims
+    ) -> Operation[Recovery]:
+        """Find an order whose ``getNumber`` reply was lost, and cancel it.
+
+        sanalnumara lists no orders, but its number ids are handed out in sequence (a database
+        row id, as the documented ``"number_id": 75`` suggests) and ``getMessage`` answers
+        only for the account's own numbers. So the lost order is the pending number of ours
+        that no rental knows, with an id between ``claims.before`` and ``claims.after``. Its
+        phone number is unknown, so it cannot be used: it is cancelled (a refund, inside the
+        10-minute window). When every id between the bounds (down to 1 without ``before``)
+        was asked, None says that no order was placed. Only sound when every rental of the
+        key is in the journal (one machine, or one coordinator): another user's live number
+        would look lost too.
+        """
+        candidates = _ids_between(claims.before, claims.after)
+        if candidates is None or self.lost_order_probe <= 0:
+            raise lost
+        misses = 0
+        for candidate in candidates:
+            number_id = str(candidate)
+            if claims.known(number_id):
+                continue  # another rental's number: no need to ask
+            if misses >= self.lost_order_probe:
+                raise lost
+            try:
+                messages = yield from self.messages(number_id)
+            except (OrderNotFoundError, RentalCancelledError):
+                messages = None  # not ours, not yet handed out, or settled already
+            if messages == [] and claims.claim(number_id):
+                return (yield from self.cancel(number_id))
+            misses += 1
+        if claims.after is None:
+            raise lost  # pragma: no cover  (counting up from an earlier id never ends here)
+        # Every id below a later order (and above an earlier one) was asked: none is lost.
+        return None
+
+
+def _ids_between(before: str | None, after: str | None) -> Iterable[int] | None:
+    """Candidate ids for an order placed after ``before`` and before ``after``, nearest first;
+    None without a numeric bound to start from."""
+    low = int(before) if before is not None and before.isdigit() else None
+    high = int(after) if after is not None and after.isdigit() else None
+    if high is not None:
+        return range(high - 1, low or 0, -1)
+    if low is not None:
+        return itertools.count(low + 1)
+    return None
 
 
 def _category_wanted(category: Category, wanted: str | None) -> bool:

@@ -188,7 +188,12 @@ def test_lost_create_with_no_order_is_placed_once_more(sandbox: otpkit.sandbox.S
         assert len(money.orders) == 1 and money.refunded == money.charged
 
 
-def test_sanalnumara_lost_create_is_reported_and_journaled(sandbox: otpkit.sandbox.Sandbox) -> None:
+def test_a_sanalnumara_lost_create_with_the_search_off_is_reported_and_journaled(
+    sandbox: otpkit.sandbox.Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the search by id (for a key other tools share), a lost order is never looked
+    # for and never placed again: the user is told, and the sweep points to the dashboard.
+    monkeypatch.setattr(otpkit.providers.SanalNumara, "lost_order_probe", 0)
     with connect(sandbox, "sanalnumara") as client:
         sandbox.inject_fault(
             "drop", endpoint="sanalnumara.get_number", api_key=client.provider.api_key
@@ -197,6 +202,7 @@ def test_sanalnumara_lost_create_is_reported_and_journaled(sandbox: otpkit.sandb
             rent(client)
         [entry] = client.journal.entries(client.journal.run_id)  # type: ignore[union-attr]
         assert entry.state == "lost"
+        assert len(sandbox.ledger(client.provider.api_key).orders) == 1
         journal = otpkit.Journal(client.journal.path, run_id="later")  # type: ignore[union-attr]
         with otpkit.connect(
             "sanalnumara",
@@ -275,17 +281,28 @@ def test_sixteen_threads_rent_and_cancel(sandbox: otpkit.sandbox.Sandbox) -> Non
         assert len(money.orders) == 16 and money.refunded == money.charged
 
 
+@pytest.mark.parametrize("grace", [0.0, 2.0])
 def test_a_timed_out_order_is_never_doubled_and_the_sweep_refunds_it(
-    sandbox: otpkit.sandbox.Sandbox,
+    sandbox: otpkit.sandbox.Sandbox, monkeypatch: pytest.MonkeyPatch, grace: float
 ) -> None:
+    # The provider answers after the client gave up, and places the order all the same. After
+    # a grace period otpkit looks for it in the order list: found, it is the user's rental;
+    # placed later than that, it is never ordered again and the sweep refunds it.
+    monkeypatch.setattr(otpkit.providers.JesusNumber, "lost_order_grace", grace)
     key = sandbox.new_api_key("jesusnumber")
     settings = otpkit.Settings(request_timeout=0.5, call_timeout=2)
     with otpkit.connect(
         "jesusnumber", api_key=key, base_url=sandbox.base_url, settings=settings
     ) as client:
         product = client.find_product("whatsapp")
-        # The provider answers after the client gave up, and places the order all the same.
         sandbox.inject_fault("slow", seconds=1.5, endpoint="jesusnumber.create_order", api_key=key)
+        if grace:
+            with client.rent(product) as rental:
+                [order] = sandbox.ledger(key).orders
+                assert rental.id == order.order_id  # adopted, not placed twice
+            money = sandbox.ledger(key)
+            assert money.refunded == money.charged > 0 and money.open_rentals == 0
+            return
         with pytest.raises(otpkit.AmbiguousOrderError):
             client.rent(product)
         time.sleep(1.5)  # the late order now exists

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import otpkit
 from otpkit._exchange import is_transient, settle
-from otpkit.providers import Call, JesusNumber, Operation, Provider, SanalNumara
+from otpkit.providers import Call, JesusNumber, Operation, OrderClaims, Provider, SanalNumara
 from otpkit.providers._base import RentalRef, now
 from otpkit.providers._parsing import as_datetime
 
@@ -837,7 +837,7 @@ def test_jesusnumber_recovery_of_a_lost_order(data: st.DataObject, lost_ago: int
         return httpx.Response(200, content=dump(data.draw(page)), request=call.request)
 
     try:
-        adopted = drive(JN.recover_lost_order(lost, claim), answer)
+        adopted = drive(JN.recover_lost_order(lost, OrderClaims(claim)), answer)
     except otpkit.OtpkitError as error:
         assert_clean(error)
         return
@@ -851,3 +851,43 @@ def test_jesusnumber_recovery_of_a_lost_order(data: st.DataObject, lost_ago: int
     assert str(adopted.raw.get("status", "")).casefold() not in ("rejected", "cancelled", "expired")
     created = as_datetime(adopted.raw.get("created_at"))
     assert isinstance(created, datetime) and created >= sent_at - JN.clock_skew
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    before=st.one_of(st.none(), st.integers(min_value=0, max_value=60).map(str), _IDS.map(str)),
+    after=st.one_of(st.none(), st.integers(min_value=0, max_value=90).map(str), _IDS.map(str)),
+)
+def test_sanalnumara_search_for_a_lost_order(
+    data: st.DataObject, before: str | None, after: str | None
+) -> None:
+    lost = otpkit.AmbiguousOrderError("reply lost", product_id="12", provider="sanalnumara")
+    claimed: list[str] = []
+    cancelled: list[str] = []
+
+    def claim(order_id: str) -> bool:
+        won = data.draw(st.booleans(), label="claim won")
+        if won:
+            claimed.append(order_id)
+        return won
+
+    def known(order_id: str) -> bool:
+        return data.draw(st.booleans(), label="known")
+
+    def answer(call: Call[Any]) -> httpx.Response:
+        assert call.endpoint in ("sanalnumara.get_message", "sanalnumara.cancel")
+        if call.endpoint == "sanalnumara.cancel":
+            cancelled.append(str(call.request.url).rsplit("/", 1)[1])
+        return respond(call, data.draw(ANY_REPLY[call.endpoint]))
+
+    try:
+        found = drive(SN.recover_lost_order(lost, OrderClaims(claim, known, before, after)), answer)
+    except otpkit.OtpkitError as error:
+        assert_clean(error)
+        found = error
+    # At most one number is ever cancelled, and only one this process won the claim for.
+    assert len(cancelled) <= 1 and (not cancelled or cancelled == claimed[-1:])
+    assert found is None or isinstance(found, (otpkit.CancelOutcome, otpkit.OtpkitError))
+    if found is None:  # every id below a later order (and above an earlier one) was asked
+        assert after is not None and not cancelled
