@@ -227,8 +227,6 @@ def one_otp(ctx: Context, mode: Mode, provider: ProviderName) -> Sample:
             if code != delivery.code:
                 raise AssertionError(f"got code {code!r}, the sandbox sent {delivery.code!r}")
             pushed = client.push.messages(rental.id) if client.push is not None else []
-        if client.push is not None:
-            client.push.close()
         # Leaving the block cancelled the rental; its request, if one was sent, is counted too.
         sample.requests = requests_of(sandbox, key) - before
         sample.due, sample.returned = delivery.due_at.timestamp(), returned

@@ -188,6 +188,8 @@ class AsyncClient(DriverBase):
     async def aclose(self) -> None:
         """Close the connections."""
         await self._http.aclose()
+        for close in self.policy.closers:
+            close()
 
     async def close(self) -> None:
         """Same as ``aclose``."""

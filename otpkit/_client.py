@@ -206,6 +206,8 @@ class Client(DriverBase):
     def close(self) -> None:
         """Close the connections."""
         self._http.close()
+        for close in self.policy.closers:
+            close()
 
     def __enter__(self) -> Client:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -61,6 +62,7 @@ def _policy(
         # With a coordinator, the run is the CI run: one budget for all its machines.
         journal = Journal(journal, run_id=ci_run_id() if settings.coordinator else None)
     push = push if push is not None else settings.push_url
+    closers: tuple[Callable[[], None], ...] = ()
     if settings.coordinator:  # an empty OTPKIT_COORDINATOR= is off too
         # Imported here: only runs that configure a coordinator load redis.
         from otpkit._redis import coordinated
@@ -69,7 +71,10 @@ def _policy(
             settings, provider.api_key, journal or None, push
         )
     else:
-        shared, inbox = journal or None, PushInbox(push) if isinstance(push, str) else push
+        shared = journal or None
+        inbox = PushInbox(push) if isinstance(push, str) else push
+        if isinstance(inbox, PushInbox) and inbox is not push:
+            closers = (inbox.close,)  # opened here, so closed with the client
         limiter, slots = _on_this_machine(settings, provider, shared)
     return RentalPolicy(
         journal=shared,
@@ -78,6 +83,7 @@ def _policy(
         code_timeout=settings.timeout,
         limiter=limiter,
         slots=slots,
+        closers=closers,
     )
 
 

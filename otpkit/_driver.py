@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -38,6 +39,8 @@ class RentalPolicy:
     code_timeout: float = 120.0
     limiter: RequestLimiter | None = None
     slots: RentalCap | None = None
+    #: What closing the client closes too: what ``connect`` opened for it (a push inbox).
+    closers: tuple[Callable[[], None], ...] = ()
 
 
 class DriverBase:

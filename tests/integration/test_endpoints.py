@@ -10,6 +10,7 @@ import pytest
 import otpkit
 import otpkit.sandbox
 from otpkit import webhook
+from otpkit._push import PushInbox
 from tests.integration.conftest import SETTINGS, connect, connect_async
 
 
@@ -199,3 +200,6 @@ def test_webhook_push_reaches_the_waiter_at_once(sandbox: otpkit.sandbox.Sandbox
         # Woken by the push: the safety-net poll schedule alone would wait 5 s.
         assert 1.4 < waited < 2.5
         assert sandbox.stats().webhooks_sent >= 1
+        # The inbox connect() opened for the push URL closed with the client.
+        assert isinstance(client.push, PushInbox)
+        assert client.push._sync is not None and client.push._sync.is_closed
