@@ -215,6 +215,7 @@ class Row:
     refunded: int = 0
     left: int = 0
     swept: int = 0
+    reported: int = 0  # lost replies the sweep could not find by id, reported for a check
     double_charges: int = 0
     double_refunds: int = 0
     lost: Decimal = Decimal(0)
@@ -236,7 +237,9 @@ class Row:
             settings=settings(),
             journal=later,
         ) as client:
-            self.swept += len(client.sweep().refunded)
+            report = client.sweep()
+        self.swept += len(report.refunded)
+        self.reported += len(report.problems)
         known = {e.order_id for e in journal.entries()}
         ledger = worker.sandbox.ledger(worker.key)
         self.throttled += worker.sandbox.stats().throttled_by_key.get(worker.key, 0)
@@ -372,7 +375,16 @@ def print_table(rows: Sequence[Row]) -> None:
     for row in rows:
         print_row(row)
         total = totals[row.provider]
-        for name in ("rentals", "orders", "codes", "refunded", "left", "swept", "orphans"):
+        for name in (
+            "rentals",
+            "orders",
+            "codes",
+            "refunded",
+            "left",
+            "swept",
+            "reported",
+            "orphans",
+        ):
             setattr(total, name, getattr(total, name) + getattr(row, name))
         total.typed += row.typed
         total.untyped += row.untyped
@@ -407,6 +419,13 @@ def explain(rows: Sequence[Row]) -> None:
         kinds = ", ".join(f"{name} {n}" for name, n in sorted(row.typed.items()))
         if kinds:
             print(f"  {row.fault}/{row.provider}: typed errors seen by tests: {kinds}")
+        if row.reported:
+            print(
+                f"  {row.fault}/{row.provider}: {row.reported} lost order replies could not be "
+                "found by id (a journal's first order has no earlier one to bound the search); "
+                "the sweep reported them for a check on the provider's dashboard ('lost' says "
+                "whether any was charged)"
+            )
         if row.throttled:
             print(f"  {row.fault}/{row.provider}: {row.throttled} requests answered with a 429")
 
