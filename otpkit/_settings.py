@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         value = own or generic
         return str(value) if value else None
 
+    def coordinator_url(self) -> str | None:
+        """The coordinator's ``redis://`` URL as text; None when off (unset or empty)."""
+        return self.coordinator.get_secret_value() or None if self.coordinator else None
+
 
 class IsolatedSettings(Settings):
     """Defaults and the arguments given, nothing else: for the demo and the benchmarks, which

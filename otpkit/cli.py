@@ -198,7 +198,7 @@ def cmd_webhook_serve(args: argparse.Namespace) -> int:
         args.port,
         secret=settings.webhook_secret,
         ready_file=args.ready_file,
-        coordinator=settings.coordinator.get_secret_value() if settings.coordinator else None,
+        coordinator=settings.coordinator_url(),
     )
     return 0
 

@@ -72,10 +72,7 @@ class OtpSession:
                 )
                 api_key, base_url = sandbox["keys"].get(name), sandbox["url"]
             if self.settings.webhook:
-                coordinator = self.settings.coordinator
-                receiver = self.run.webhook(
-                    self.settings.webhook, coordinator.get_secret_value() if coordinator else None
-                )
+                receiver = self.run.webhook(self.settings.webhook, self.settings.coordinator_url())
                 push = receiver["inbox"]
                 if self.settings.sandbox and api_key and name == "jesusnumber":
                     from otpkit import sandbox as sandboxes

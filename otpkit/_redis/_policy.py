@@ -23,11 +23,10 @@ def coordinated(
 ) -> Shared:
     """The journal (the local one wrapped), limiter, slots and inbox, all on the coordinator
     of ``settings``; ``CoordinatorError`` if it cannot be reached now."""
-    if not settings.coordinator:
+    url = settings.coordinator_url()
+    if url is None:
         raise ValueError("no coordinator configured")
-    coordinator = Coordinator.shared(
-        settings.coordinator.get_secret_value(), lease=settings.coordinator_lease
-    )
+    coordinator = Coordinator.shared(url, lease=settings.coordinator_lease)
     if isinstance(journal, Journal):
         journal = RedisJournal(coordinator, journal)
     limiter = slots = None
