@@ -72,9 +72,11 @@ def _policy(
         )
     else:
         shared = journal or None
-        inbox = PushInbox(push) if isinstance(push, str) else push
-        if isinstance(inbox, PushInbox) and inbox is not push:
-            closers = (inbox.close,)  # opened here, so closed with the client
+        if isinstance(push, str):
+            opened = PushInbox(push)
+            inbox, closers = opened, (opened.close,)  # opened here, so closed with the client
+        else:
+            inbox = push
         limiter, slots = _on_this_machine(settings, provider, shared)
     return RentalPolicy(
         journal=shared,
