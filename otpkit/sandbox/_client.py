@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -115,6 +118,24 @@ class Sandbox:
     def advance_clock(self, seconds: float) -> datetime:
         """Move sandbox time forward (refund windows, scheduled SMS, throttle windows)."""
         return _moment(self._call("POST", "/clock/advance", {"seconds": seconds})["now"])
+
+    @contextmanager
+    def clock_running_fast(self, step: float, *, every: float = 0.25) -> Iterator[None]:
+        """Inside the ``with`` block, sandbox time moves ``step`` seconds further every
+        ``every`` real seconds: throttle and refund windows pass quickly."""
+        stop = threading.Event()
+
+        def advance() -> None:
+            while not stop.wait(every):
+                self.advance_clock(step)
+
+        ticker = threading.Thread(target=advance, name="sandbox-clock", daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            ticker.join()
 
     def now(self) -> datetime:
         """The sandbox's current time (UTC, whole seconds)."""

@@ -9,10 +9,8 @@ once per distinct order) and nothing is refunded twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -292,24 +290,6 @@ def test_no_code_in_time_is_a_timeout_and_a_refund(
 # -- a 429 storm ----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def sandbox_minutes_pass_quickly(sandbox: Sandbox, step: float) -> Iterator[None]:
-    """Advance the sandbox clock by ``step`` seconds every 0.25 s, so throttle windows slide."""
-    stop = threading.Event()
-
-    def advance() -> None:
-        while not stop.wait(0.25):
-            sandbox.advance_clock(step)
-
-    ticker = threading.Thread(target=advance, daemon=True)
-    ticker.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        ticker.join()
-
-
 def rent_in_a_storm(account: Account, rentals: int) -> list[str | otpkit.OtpkitError]:
     """``rentals`` tests at once on threads, each renting a number it turns out not to need."""
 
@@ -344,7 +324,7 @@ def test_a_429_storm(sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox.set_throttle(4)
     # 40 sandbox seconds per real second: the windows slide within the call budget, and a
     # sanalnumara rental is still inside its 10-minute refund window when cancelled.
-    with sandbox_minutes_pass_quickly(sandbox, step=10):
+    with sandbox.clock_running_fast(step=10):
         results = concurrently(
             *(
                 partial(rent_in_a_storm, a, 8)

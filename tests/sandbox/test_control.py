@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import httpx
@@ -113,6 +114,20 @@ def test_clock(sandbox: Sandbox) -> None:
     assert 3600 <= (after - before).total_seconds() < 3605
     with pytest.raises(ConfigurationError):
         sandbox.advance_clock(-1)
+
+
+def test_clock_running_fast(sandbox: Sandbox) -> None:
+    before = sandbox.now()
+    real = time.monotonic()
+    with sandbox.clock_running_fast(step=60, every=0.05):
+        time.sleep(0.5)
+    moved = (sandbox.now() - before).total_seconds()
+    elapsed = time.monotonic() - real
+    assert moved >= 60 * 5  # at least five of the ticks
+    assert moved <= elapsed + 60 * (elapsed / 0.05 + 1) + 1  # no tick after the block
+    after = sandbox.now()
+    time.sleep(0.2)
+    assert (sandbox.now() - after).total_seconds() <= 1  # back to real time (whole seconds)
 
 
 def test_reset_restores_the_start() -> None:
