@@ -8,18 +8,22 @@ A slot is an OS file lock: a process that dies gives its slot back without anyon
 from __future__ import annotations
 
 import asyncio
+import random
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from filelock import FileLock, Timeout
 
 from otpkit._errors import RentalCapError
 from otpkit._limiter import key_name
 
-__all__ = ["FileSlot", "RentalCap", "RentalSlots", "Slot"]
+__all__ = ["FileSlot", "RentalCap", "RentalSlots", "Slot", "wait_for_slot"]
 
 _POLL = 0.05
+
+S = TypeVar("S")
 
 
 class Slot(Protocol):
@@ -37,6 +41,24 @@ class RentalCap(Protocol):
     def acquire(self) -> Slot: ...
 
     async def acquire_async(self) -> Slot: ...
+
+
+def wait_for_slot(
+    take: Callable[[], S | None], *, limit: int, wait: float, poll: float, scope: str = ""
+) -> S:
+    """What ``take`` gives once a slot is free, asking every ``poll`` seconds (jittered, so
+    waiters do not ask in lockstep); ``RentalCapError`` after ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        slot = take()
+        if slot is not None:
+            return slot
+        if time.monotonic() > deadline:
+            raise RentalCapError(
+                f"no rental slot freed up within {wait:g} s "
+                f"(cap: {limit} open rentals at once{scope})"
+            )
+        time.sleep(poll * random.uniform(0.5, 1.5))
 
 
 class FileSlot:
@@ -79,17 +101,7 @@ class RentalSlots:
 
     def acquire(self) -> Slot:
         """A free slot, waiting for one; ``RentalCapError`` after ``wait`` seconds."""
-        deadline = time.monotonic() + self.wait
-        while True:
-            slot = self._try_each()
-            if slot is not None:
-                return slot
-            if time.monotonic() > deadline:
-                raise RentalCapError(
-                    f"no rental slot freed up within {self.wait:g} s "
-                    f"(cap: {self.limit} open rentals at once)"
-                )
-            time.sleep(_POLL)
+        return wait_for_slot(self._try_each, limit=self.limit, wait=self.wait, poll=_POLL)
 
     async def acquire_async(self) -> Slot:
         """``acquire`` without blocking the event loop."""

@@ -9,14 +9,13 @@ forward, so a holder that dies gives its slot back after the lease, without anyo
 from __future__ import annotations
 
 import asyncio
-import random
 import threading
-import time
 import uuid
 
-from otpkit._errors import CoordinatorError, RentalCapError
+from otpkit._errors import CoordinatorError
 from otpkit._limiter import key_name
 from otpkit._redis._connection import Coordinator
+from otpkit._slots import wait_for_slot
 
 __all__ = ["RedisSlot", "RedisSlots"]
 
@@ -120,17 +119,13 @@ class RedisSlots:
 
     def acquire(self) -> RedisSlot:
         """A free slot, waiting for one; ``RentalCapError`` after ``wait`` seconds."""
-        deadline = time.monotonic() + self.wait
-        while True:
-            slot = self._try_take()
-            if slot is not None:
-                return slot
-            if time.monotonic() > deadline:
-                raise RentalCapError(
-                    f"no rental slot freed up within {self.wait:g} s "
-                    f"(cap: {self.limit} open rentals at once, on every machine)"
-                )
-            time.sleep(_POLL * random.uniform(0.5, 1.5))
+        return wait_for_slot(
+            self._try_take,
+            limit=self.limit,
+            wait=self.wait,
+            poll=_POLL,
+            scope=", on every machine",
+        )
 
     async def acquire_async(self) -> RedisSlot:
         """``acquire`` without blocking the event loop."""
