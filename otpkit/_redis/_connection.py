@@ -23,7 +23,7 @@ from otpkit._errors import ConfigurationError, CoordinatorError, CoordinatorWarn
 from otpkit._redact import Secret, register_secret
 from otpkit._redis._lease import Heartbeat
 
-__all__ = ["MAX_BLOCK", "Coordinator"]
+__all__ = ["LUA_NOW", "MAX_BLOCK", "Coordinator"]
 
 #: Every key otpkit writes starts with this.
 PREFIX = "otpkit"
@@ -32,6 +32,12 @@ COMMAND_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 3.0
 #: The longest a blocking read (push delivery) waits on the server.
 MAX_BLOCK = 30.0
+#: Opens a script that times things by the Redis server's clock, never a machine's own:
+#: ``now`` in milliseconds.
+LUA_NOW = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+"""
 
 _shared: dict[tuple[int, str, float], Coordinator] = {}
 _shared_lock = threading.Lock()

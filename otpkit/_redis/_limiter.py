@@ -21,7 +21,7 @@ from itertools import count
 
 from otpkit._errors import CoordinatorError
 from otpkit._limiter import key_name
-from otpkit._redis._connection import Coordinator
+from otpkit._redis._connection import LUA_NOW, Coordinator
 
 __all__ = ["RedisRequestLimiter"]
 
@@ -33,9 +33,9 @@ MARGIN = 0.5
 
 # KEYS[1]: the key's log. ARGV: limit, window (ms), a unique member.
 # Returns 0 when admitted, else the milliseconds until the oldest admission leaves the window.
-_ADMIT = """
-local now = redis.call('TIME')
-now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+_ADMIT = (
+    LUA_NOW
+    + """
 local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
@@ -46,6 +46,7 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
 """
+)
 
 
 class RedisRequestLimiter:

@@ -14,7 +14,7 @@ import uuid
 
 from otpkit._errors import CoordinatorError
 from otpkit._limiter import key_name
-from otpkit._redis._connection import Coordinator
+from otpkit._redis._connection import LUA_NOW, Coordinator
 from otpkit._slots import wait_for_slot
 
 __all__ = ["RedisSlot", "RedisSlots"]
@@ -22,13 +22,9 @@ __all__ = ["RedisSlot", "RedisSlots"]
 #: How often a waiter asks again: waiting only happens while the cap is full.
 _POLL = 0.1
 
-_NOW = """
-local now = redis.call('TIME')
-now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-"""
 # KEYS[1]: the account's slots. ARGV: cap, lease (ms), the new member. Returns 1 if taken.
 _TAKE = (
-    _NOW
+    LUA_NOW
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
@@ -40,7 +36,7 @@ return 0
 )
 # KEYS[1]: the account's slots. ARGV: lease (ms), the members to renew (if still held).
 _RENEW = (
-    _NOW
+    LUA_NOW
     + """
 for i = 2, #ARGV do
     redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
