@@ -84,6 +84,16 @@ def provider_route(
         if kind == "non_json":
             engine.stats.status(200)
             return Response(HTML_PAGE, 200, media_type="text/html")
+        if kind == "429" and fault is not None:
+            # Laravel's throttle, told to ask for ``seconds`` (default 30) before the next try.
+            engine.stats.status(429)
+            retry_after = int(fault.seconds if fault.seconds is not None else 30)
+            return Response(
+                dumps({"message": "Too Many Attempts."}),
+                429,
+                media_type=_JSON,
+                headers={"Retry-After": str(retry_after), "X-RateLimit-Remaining": "0"},
+            )
         try:
             fields = await _fields(request)
         except ClientDisconnect:

@@ -22,8 +22,17 @@ def test_names_are_published() -> None:
         "drop",
         "slow",
         "refuse_cancel",
+        "429",
     }
     assert len(ENDPOINTS) == 14
+
+
+def test_429_asks_to_come_back_later_with_no_side_effect(jn: JN, sandbox: Sandbox) -> None:
+    sandbox.inject_fault("429", endpoint="jesusnumber.create_order", seconds=30)
+    response = jn.post("/orders", product_id=12)
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "30"
+    assert sandbox.ledger(jn.key).orders == []
 
 
 def test_500_has_no_side_effect(jn: JN, sandbox: Sandbox) -> None:
