@@ -120,9 +120,32 @@ class JesusNumber(Provider):
             raise refusal_error(
                 self.name, endpoint, status, _message(payload), response=response, payload=payload
             )
+        if "success" in payload and not isinstance(payload["success"], bool):
+            raise malformed(
+                self.name, endpoint, f"'success' is {payload['success']!r}, not a boolean", status
+            )
         if payload.get("success") is not True and "data" not in payload:
             raise malformed(self.name, endpoint, "no 'success' or 'data' in the envelope", status)
         return payload.get("data")
+
+    def _rows(self, response: httpx.Response, endpoint: str, key: str) -> list[Any]:
+        """``data.<key>``: the list an endpoint exists for (see ``_list_in``)."""
+        return self._list_in(self._data(response, endpoint), endpoint, key)
+
+    def _list_in(self, data: Any, endpoint: str, key: str) -> list[Any]:
+        """``data[key]``. Missing, null or of another type is a ``MalformedResponseError``,
+        never an empty result: a wrong route or a changed shape must not read as "nothing yet".
+        """
+        if not isinstance(data, Mapping):
+            kind = "null" if data is None else type(data).__name__
+            raise malformed(
+                self.name, endpoint, f"'data' is {kind}, not an object with '{key}'", 200
+            )
+        rows = data.get(key)
+        if not isinstance(rows, list):
+            kind = "missing" if rows is None else f"a {type(rows).__name__}"
+            raise malformed(self.name, endpoint, f"'data.{key}' is {kind}, not a list", 200)
+        return rows
 
     def _object(self, response: httpx.Response, endpoint: str) -> Mapping[str, Any]:
         data = self._data(response, endpoint)
@@ -163,23 +186,22 @@ class JesusNumber(Provider):
         params = {"category": category, "network": network, "type": type, "search": search}
 
         def parse(response: httpx.Response, _attempt: int) -> list[Product]:
-            data = self._data(response, endpoint)
-            rows = data.get("products") if isinstance(data, Mapping) else data
-            if not isinstance(rows, list):
-                raise malformed(self.name, endpoint, "no 'products' list", response.status_code)
-            return [p for p in (self._product(row) for row in rows) if p is not None]
+            rows = self._rows(response, endpoint, "products")
+            return [self._product(row, endpoint) for row in rows]
 
         request = self._request("GET", self.routes.products, params=params)
         return single(Call(endpoint, request, parse))
 
-    def _product(self, row: Any) -> Product | None:
-        # A row we cannot identify is skipped rather than failing the whole catalogue.
+    def _product(self, row: Any, endpoint: str) -> Product:
+        # A product that cannot be identified cannot be rented: the catalogue is unusable.
         if not isinstance(row, Mapping):
-            return None
+            raise malformed(
+                self.name, endpoint, f"a product row is a {type(row).__name__}, not an object"
+            )
         product_id = as_text(first(row, "id", "product_id"))
         name = as_text(first(row, "name", "product_name", "title", "product_category"))
         if product_id is None or name is None:
-            return None
+            raise malformed(self.name, endpoint, "a product row has no id or no name")
         return Product(
             id=product_id,
             name=name,
@@ -274,10 +296,7 @@ class JesusNumber(Provider):
 
         def parse(response: httpx.Response, _attempt: int) -> Order:
             data = self._object(response, endpoint)
-            order = self._order(_unwrap_order(data), kind=as_text(data.get("kind")))
-            if order is None:
-                raise malformed(self.name, endpoint, "the order has no id", response.status_code)
-            return order
+            return self._order(_unwrap_order(data), endpoint, kind=as_text(data.get("kind")))
 
         route = self.routes.order.format(order_id=path_value(order_id))
         return single(Call(endpoint, self._request("GET", route), parse))
@@ -289,11 +308,8 @@ class JesusNumber(Provider):
 
         def parse(response: httpx.Response, _attempt: int) -> OrdersPage:
             data = self._data(response, endpoint)
-            rows = data.get("orders") if isinstance(data, Mapping) else data
-            if not isinstance(rows, list):
-                raise malformed(self.name, endpoint, "no 'orders' list", response.status_code)
-            orders = [o for o in (self._order(row) for row in rows) if o is not None]
-            paging = data.get("pagination") if isinstance(data, Mapping) else None
+            orders = [self._order(row, endpoint) for row in self._list_in(data, endpoint, "orders")]
+            paging = data.get("pagination")
             paging = paging if isinstance(paging, Mapping) else {}
             return OrdersPage(
                 orders=orders,
@@ -315,12 +331,14 @@ class JesusNumber(Provider):
             return None
         return page.current_page + 1
 
-    def _order(self, row: Any, kind: str | None = None) -> Order | None:
+    def _order(self, row: Any, endpoint: str, kind: str | None = None) -> Order:
         if not isinstance(row, Mapping):
-            return None
+            raise malformed(
+                self.name, endpoint, f"an order row is a {type(row).__name__}, not an object"
+            )
         order_id = as_text(first(row, "order_id", "id"))
         if order_id is None:
-            return None
+            raise malformed(self.name, endpoint, "an order has no id")
         raw_number = as_text(first(row, "number", "phone_number", "phone"))
         parsed = parse_number(raw_number) if raw_number else None
         return Order(
@@ -339,13 +357,8 @@ class JesusNumber(Provider):
         order_id = rental_id(rental)
 
         def parse(response: httpx.Response, _attempt: int) -> list[Message]:
-            data = self._data(response, endpoint)
-            rows = data.get("messages") if isinstance(data, Mapping) else data
-            if rows is None:
-                return []
-            if not isinstance(rows, list):
-                raise malformed(self.name, endpoint, "'messages' is not a list", 200)
-            return [m for m in (_message_from(row) for row in rows) if m is not None]
+            rows = self._rows(response, endpoint, "messages")
+            return [m for m in (_message_from(row, endpoint) for row in rows) if m is not None]
 
         route = self.routes.sms.format(order_id=path_value(order_id))
         return single(Call(endpoint, self._request("GET", route), parse))
@@ -392,9 +405,11 @@ def _json_or_none(response: httpx.Response) -> Any:
         return None
 
 
-def _message_from(row: Any) -> Message | None:
+def _message_from(row: Any, endpoint: str) -> Message | None:
     if not isinstance(row, Mapping):
-        return None
+        raise malformed(
+            JesusNumber.name, endpoint, f"an SMS row is a {type(row).__name__}, not an object"
+        )
     text = as_text(first(row, "sms", "text", "message", "body")) or ""
     code = choose_code(as_text(row.get("code")), text)
     if not text and code is None:
