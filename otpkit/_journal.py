@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +30,14 @@ import platformdirs
 
 from otpkit._errors import BudgetExceededError, ConfigurationError
 
-__all__ = ["Journal", "JournalEntry", "RentalJournal", "default_journal_path"]
+__all__ = [
+    "Journal",
+    "JournalEntry",
+    "RentalJournal",
+    "Spend",
+    "default_journal_path",
+    "spend_of",
+]
 
 #: How long an order id stays owned: long after any provider reuses ids or expires orders.
 _OWNERSHIP_MEMORY = 7 * 24 * 3600.0
@@ -95,6 +102,37 @@ class JournalEntry:
     rented_at: float | None
     #: When the row last changed (for a lost order: when its reply was given up on).
     updated_at: float = 0.0
+
+    @property
+    def unsettled(self) -> bool:
+        """Whether the rental may still be holding money (the sweep's business)."""
+        return self.state in UNSETTLED
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Money of some rentals: charged (reservations of orders under way included), refunded,
+    and the net spend a budget is checked against."""
+
+    charged: Decimal
+    refunded: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.charged - self.refunded
+
+
+def spend_of(entries: Iterable[JournalEntry]) -> Spend:
+    """The one definition of spend, used by the budget and by every summary: a refused order
+    (``failed``) cost nothing; any other priced rental was charged, and refunded if it says so."""
+    charged = refunded = Decimal(0)
+    for entry in entries:
+        if entry.price is None or entry.state == "failed":
+            continue
+        charged += entry.price
+        if entry.refunded:
+            refunded += entry.price
+    return Spend(charged, refunded)
 
 
 class RentalJournal(Protocol):
@@ -268,15 +306,8 @@ class Journal:
             return int(cursor.lastrowid or 0)
 
     def _net_spend(self, db: sqlite3.Connection) -> Decimal:
-        rows = db.execute(
-            "SELECT price, state, refunded FROM rentals WHERE run_id = ?", (self.run_id,)
-        ).fetchall()
-        total = Decimal(0)
-        for row in rows:
-            if row["price"] is None or row["state"] == "failed" or row["refunded"] == 1:
-                continue
-            total += Decimal(row["price"])
-        return total
+        rows = db.execute("SELECT * FROM rentals WHERE run_id = ?", (self.run_id,)).fetchall()
+        return spend_of(map(_entry, rows)).net
 
     def net_spend(self) -> Decimal:
         """Charged minus refunded (reservations included) for this journal's run."""

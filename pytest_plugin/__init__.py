@@ -21,6 +21,7 @@ from pytest_plugin._fixtures import (
 )
 from pytest_plugin._hooks import (
     pytest_addoption,
+    pytest_collection_modifyitems,
     pytest_configure,
     pytest_runtest_makereport,
     pytest_sessionstart,
@@ -35,6 +36,7 @@ __all__ = [
     "otp_session",
     "phone_number",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_makereport",
     "pytest_sessionstart",

@@ -17,7 +17,16 @@ from pytest_plugin._session import OtpSession
 if TYPE_CHECKING:
     import otpkit
 
-__all__ = ["Otp", "otp", "otp_client", "otp_session", "phone_number", "rent_phone_number"]
+__all__ = [
+    "MARKER_KEYS",
+    "Otp",
+    "check_marker",
+    "otp",
+    "otp_client",
+    "otp_session",
+    "phone_number",
+    "rent_phone_number",
+]
 
 _SESSION = pytest.StashKey["OtpSession"]()
 
@@ -79,6 +88,22 @@ class Otp:
 
     def __repr__(self) -> str:
         return f"<Otp for {self.phone_number}>"
+
+
+#: What ``@pytest.mark.otp(...)`` takes; anything else is a mistake worth saying at once.
+MARKER_KEYS = ("provider", "product", "country", "timeout")
+
+
+def check_marker(item: pytest.Item) -> None:
+    """Refuse, at collection, an ``otp`` marker with arguments it does not take."""
+    for marker in item.iter_markers("otp"):
+        unknown = sorted(set(marker.kwargs) - set(MARKER_KEYS))
+        if marker.args or unknown:
+            what = ", ".join(unknown) if unknown else "positional arguments"
+            raise pytest.UsageError(
+                f"@pytest.mark.otp does not take {what} (in {item.nodeid}); "
+                f"it takes: {', '.join(MARKER_KEYS)}"
+            )
 
 
 def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:

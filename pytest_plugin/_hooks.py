@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Generator
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_plugin._fixtures import RENTED
+from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
 from pytest_plugin._options import add_options
 from pytest_plugin._run import SharedRun, is_worker, run_directory
 from pytest_plugin._session import describe, settings_of
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_makereport",
     "pytest_sessionstart",
@@ -37,9 +37,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "otp(provider=None, product=None, country=None, timeout=None): "
+        f"otp({', '.join(f'{key}=None' for key in MARKER_KEYS)}): "
         "what the phone_number/otp fixtures rent for this test, and how long otp() waits",
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        check_marker(item)
 
 
 def _provider_configured(config: pytest.Config) -> bool:
@@ -90,6 +95,7 @@ def _summary(config: pytest.Config) -> list[str]:
     if "run_id" not in state:
         return lines
     import otpkit
+    from otpkit._journal import spend_of
 
     settings = settings_of(config)
     journal = otpkit.Journal(settings.journal or otpkit.default_journal_path())
@@ -97,14 +103,13 @@ def _summary(config: pytest.Config) -> list[str]:
     # Per provider: their balances are in different currencies.
     for provider in sorted({e.provider for e in entries}):
         mine = [e for e in entries if e.provider == provider]
-        charged = sum((e.price or Decimal(0) for e in mine if e.order_id), Decimal(0))
-        refunded = [e for e in mine if e.refunded]
-        back = sum((e.price or Decimal(0) for e in refunded), Decimal(0))
-        left = [e for e in mine if e.state in ("cancel_failed", "lost", "open", "requesting")]
+        spend = spend_of(mine)
+        left = [e for e in mine if e.unsettled]
         lines.append(
             f"{provider}: {len(mine)} rentals, {sum(1 for e in mine if e.codes)} codes received, "
-            f"{len(refunded)} refunded; charged {charged}, refunded {back}, "
-            f"net spend {charged - back}; left for `otpkit sweep`: {len(left)}"
+            f"{sum(1 for e in mine if e.refunded)} refunded; charged {spend.charged}, "
+            f"refunded {spend.refunded}, net spend {spend.net}; "
+            f"left for `otpkit sweep`: {len(left)}"
             + (" (" + ", ".join(e.order_id or "order unknown" for e in left) + ")" if left else "")
         )
     if "sandbox" in state:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 import pytest
@@ -131,10 +130,7 @@ class OtpSession:
 
     def release(self, number: otpkit.PhoneNumber) -> None:
         """Cancel the rental behind ``number`` (a failure is warned and left for the sweep)."""
-        import otpkit
-
-        with contextlib.suppress(otpkit.OtpkitError):
-            number.rental.__exit__(None, None, None)  # type: ignore[union-attr]
+        number.rental.release()  # type: ignore[union-attr]
 
     def close(self) -> None:
         for client in self._clients.values():

@@ -29,7 +29,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from redis.typing import EncodableT
 
 from otpkit._errors import BudgetExceededError, CoordinatorError
-from otpkit._journal import UNSETTLED, Journal, JournalEntry
+from otpkit._journal import UNSETTLED, Journal, JournalEntry, spend_of
 from otpkit._redis._connection import Coordinator
 
 __all__ = ["RedisJournal"]
@@ -247,14 +247,7 @@ class RedisJournal:
 
     def net_spend(self) -> Decimal:
         """Charged minus refunded (reservations included) for this run, on every machine."""
-        return sum(
-            (
-                e.price
-                for e in self.entries(self.run_id)
-                if e.price is not None and e.state != "failed" and not e.refunded
-            ),
-            Decimal(0),
-        )
+        return spend_of(self.entries(self.run_id)).net
 
     def opened(self, row: int, order_id: str, number: str, price: Decimal | None) -> None:
         """The provider confirmed the order."""

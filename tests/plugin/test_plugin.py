@@ -304,3 +304,22 @@ def test_start_of_run_sweep_refunds_an_earlier_crash(
         result.stdout.fnmatch_lines(["swept from earlier runs: 1 rental(s), 1 refunded*"])
         assert order_id
         assert sandbox.ledger(key).open_rentals == 0
+
+
+def test_an_otp_marker_argument_it_does_not_take_stops_the_run_at_once(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.otp(provider="jesusnumber", timout=5)
+        def test_typo(phone_number):
+            pass
+        """
+    )
+    result = run(pytester, "--otp-sandbox")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*@pytest.mark.otp does not take timout*it takes: provider, product, country, timeout*"]
+    )
