@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-import tenacity
 
 from otpkit._driver import (
-    LIMITER_PATIENCE,
     USER_AGENT,
     DriverBase,
     RentalPolicy,
     http_timeout,
 )
 from otpkit._errors import OtpkitError
-from otpkit._exchange import retry_policy, settle, transport_error
+from otpkit._exchange import settle, transport_error
+from otpkit._journal import RentalJournal
 from otpkit._models import (
     Balance,
     CancelOutcome,
@@ -32,11 +32,32 @@ from otpkit._models import (
     ServiceDetails,
 )
 from otpkit._rental import AsyncRental, AsyncRenting
+from otpkit._sweep import SweepReport
 from otpkit.providers import Call, Operation, Pause, Provider
 
 T = TypeVar("T")
 
 __all__ = ["AsyncClient"]
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: Any
+
+
+def _advance(operation: Operation[Any], sent: Any) -> Call[Any] | Pause | _Done:
+    # StopIteration cannot cross a thread's future, so the end is a value here.
+    try:
+        if isinstance(sent, OtpkitError):
+            return operation.throw(sent)
+        return operation.send(sent)
+    except StopIteration as done:
+        return _Done(done.value)
+
+
+async def _resume(operation: Operation[Any], sent: Any) -> Call[Any] | Pause | _Done:
+    """Run the operation's next stretch in a worker thread (a first ``send(None)`` starts it)."""
+    return await asyncio.to_thread(_advance, operation, sent)
 
 
 class AsyncClient(DriverBase):
@@ -67,37 +88,43 @@ class AsyncClient(DriverBase):
     # -- running operations --------------------------------------------------------------------
 
     async def run(self, operation: Operation[T]) -> T:
-        """Execute a provider operation: send each call it yields, feed back the results."""
-        try:
-            step = next(operation)
-            while True:
-                if isinstance(step, Pause):
-                    await asyncio.sleep(step.seconds)
-                    step = operation.send(None)
-                    continue
-                try:
-                    result = await self._execute(step)
-                except OtpkitError as error:
-                    step = operation.throw(error)
-                else:
-                    step = operation.send(result)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+        """Execute a provider operation: send each call it yields, feed back the results.
 
-    async def _execute(self, call: Call[T]) -> T:
-        async for attempt in tenacity.AsyncRetrying(**retry_policy(self.call_timeout)):
-            with attempt:
-                limiter = self.policy.limiter
-                if limiter is not None and not await limiter.acquire_async(LIMITER_PATIENCE):
-                    raise self._throttled(call)
-                try:
-                    response = await self._http.send(call.request)
-                except httpx.TransportError as error:
-                    raise transport_error(self.provider.name, call, error) from None
-                return settle(
-                    self.provider.name, call, response, attempt.retry_state.attempt_number
-                )
-        raise AssertionError("tenacity stops by raising")  # pragma: no cover
+        The operation's own steps run in a worker thread: what it does between requests
+        (journal and coordinator writes) never blocks the event loop.
+        """
+        operation = self._exchanging(operation)
+        step = await _resume(operation, None)
+        while not isinstance(step, _Done):
+            if isinstance(step, Pause):
+                await self._pause(step)
+                step = await _resume(operation, None)
+                continue
+            try:
+                result = await self._send(step)
+            except OtpkitError as error:
+                step = await _resume(operation, error)
+            else:
+                step = await _resume(operation, result)
+        return step.value  # type: ignore[no-any-return]
+
+    async def _pause(self, pause: Pause) -> None:
+        push = self.policy.push
+        if pause.wake is not None and push is not None:
+            await push.wait_async(pause.wake, pause.seconds)
+        else:
+            await asyncio.sleep(pause.seconds)
+
+    async def _send(self, call: Call[T]) -> T:
+        """One request, no retries (those are the operation's)."""
+        limiter = self.policy.limiter
+        if limiter is not None and not await limiter.acquire_async(self._patience(call)):
+            raise self._throttled(call)
+        try:
+            response = await self._http.send(self._timed(call))
+        except httpx.TransportError as error:
+            raise transport_error(self.provider.name, call, error) from None
+        return settle(self.provider.name, call, response, call.attempt)
 
     # -- every provider ------------------------------------------------------------------------
 
@@ -145,9 +172,7 @@ class AsyncClient(DriverBase):
         (code delivered, already cancelled, refund window over) is an outcome, not an error."""
         if isinstance(rental, AsyncRental) and rental.bound_to(self):
             return await rental.cancel()
-        outcome = await self.run(self.provider.cancel(rental))
-        self._journal_cancelled(rental, outcome)
-        return outcome
+        return await self.run(self._cancelling(rental))
 
     # -- jesusnumber ---------------------------------------------------------------------------
 
@@ -182,6 +207,22 @@ class AsyncClient(DriverBase):
     async def service_details(self, service_id: str) -> ServiceDetails:
         """Price and stock of one service (sanalnumara)."""
         return await self.run(self._sanalnumara("service_details()").service_details(service_id))
+
+    async def sweep(
+        self, journal: RentalJournal | None = None, *, held: bool = False
+    ) -> SweepReport:
+        """Cancel every rental of this account that a crashed or killed process left open
+        (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
+        return await self.run(self._sweeping(journal, held))
+
+    async def attach(self, order_id: str) -> AsyncRental:
+        """A handle on an existing rental, by order id (its details from the journal)."""
+        info, row = await self.run(self._attaching(order_id))
+        rental = AsyncRental.model_construct(**dict(info))
+        rental.bind(self, self.journal, row, self.policy.code_timeout)
+        if self.push is not None:
+            await self.push.watch_async(rental.id)
+        return rental
 
     # -- lifetime ------------------------------------------------------------------------------
 

@@ -8,17 +8,15 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-import tenacity
 
 from otpkit._driver import (
-    LIMITER_PATIENCE,
     USER_AGENT,
     DriverBase,
     RentalPolicy,
     http_timeout,
 )
 from otpkit._errors import OtpkitError
-from otpkit._exchange import retry_policy, settle, transport_error
+from otpkit._exchange import settle, transport_error
 from otpkit._journal import RentalJournal
 from otpkit._models import (
     Balance,
@@ -33,7 +31,7 @@ from otpkit._models import (
     ServiceDetails,
 )
 from otpkit._rental import Rental
-from otpkit._sweep import SweepReport, rental_from_entry, sweep
+from otpkit._sweep import SweepReport
 from otpkit.providers import Call, Operation, Pause, Provider
 
 T = TypeVar("T")
@@ -70,15 +68,16 @@ class Client(DriverBase):
 
     def run(self, operation: Operation[T]) -> T:
         """Execute a provider operation: send each call it yields, feed back the results."""
+        operation = self._exchanging(operation)
         try:
             step = next(operation)
             while True:
                 if isinstance(step, Pause):
-                    time.sleep(step.seconds)
+                    self._pause(step)
                     step = operation.send(None)
                     continue
                 try:
-                    result = self._execute(step)
+                    result = self._send(step)
                 except OtpkitError as error:
                     step = operation.throw(error)
                 else:
@@ -86,20 +85,24 @@ class Client(DriverBase):
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def _execute(self, call: Call[T]) -> T:
-        for attempt in tenacity.Retrying(**retry_policy(self.call_timeout)):
-            with attempt:
-                limiter = self.policy.limiter
-                if limiter is not None and not limiter.acquire(LIMITER_PATIENCE):
-                    raise self._throttled(call)
-                try:
-                    response = self._http.send(call.request)
-                except httpx.TransportError as error:
-                    raise transport_error(self.provider.name, call, error) from None
-                return settle(
-                    self.provider.name, call, response, attempt.retry_state.attempt_number
-                )
-        raise AssertionError("tenacity stops by raising")  # pragma: no cover
+    def _pause(self, pause: Pause) -> None:
+        push = self.policy.push
+        if pause.wake is not None and push is not None:
+            push.wait(pause.wake, pause.seconds)
+        else:
+            time.sleep(pause.seconds)
+
+    def _send(self, call: Call[T]) -> T:
+        """One request, no retries (those are the operation's): the parsed reply or a typed
+        error."""
+        limiter = self.policy.limiter
+        if limiter is not None and not limiter.acquire(self._patience(call)):
+            raise self._throttled(call)
+        try:
+            response = self._http.send(self._timed(call))
+        except httpx.TransportError as error:
+            raise transport_error(self.provider.name, call, error) from None
+        return settle(self.provider.name, call, response, call.attempt)
 
     # -- every provider ------------------------------------------------------------------------
 
@@ -141,9 +144,7 @@ class Client(DriverBase):
         (code delivered, already cancelled, refund window over) is an outcome, not an error."""
         if isinstance(rental, Rental) and rental.bound_to(self):
             return rental.cancel()
-        outcome = self.run(self.provider.cancel(rental))
-        self._journal_cancelled(rental, outcome)
-        return outcome
+        return self.run(self._cancelling(rental))
 
     # -- jesusnumber ---------------------------------------------------------------------------
 
@@ -181,25 +182,16 @@ class Client(DriverBase):
     def sweep(self, journal: RentalJournal | None = None, *, held: bool = False) -> SweepReport:
         """Cancel every rental of this account that a crashed or killed process left open
         (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
-        return sweep(self, journal, held=held)
+        return self.run(self._sweeping(journal, held))
 
     def attach(self, order_id: str) -> Rental:
         """A handle on an existing rental, by order id (its details from the journal)."""
-        entry = self.journal.find(self.provider.name, order_id) if self.journal else None
-        info = rental_from_entry(entry, self.provider) if entry else None
-        if info is None:
-            info = RentalInfo(
-                id=order_id,
-                number="",
-                national_number="",
-                country_code=0,
-                product_id="",
-                provider=self.provider.name,
-            )
+        info, row = self.run(self._attaching(order_id))
         rental = Rental.model_construct(**dict(info))
-        return rental.bind(
-            self, self.journal, entry.row if entry else None, self.policy.code_timeout
-        )
+        rental.bind(self, self.journal, row, self.policy.code_timeout)
+        if self.push is not None:
+            self.push.watch(rental.id)
+        return rental
 
     # -- lifetime ------------------------------------------------------------------------------
 

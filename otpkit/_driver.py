@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from otpkit._cancelling import cancelling
 from otpkit._errors import ConfigurationError, RateLimitError
+from otpkit._exchange import LIMITER_PATIENCE, exchanging
 from otpkit._journal import RentalJournal
 from otpkit._limiter import RequestLimiter
 from otpkit._models import CancelOutcome, Product, RentalInfo
@@ -17,16 +19,14 @@ from otpkit._push import Inbox
 from otpkit._redact import MASK
 from otpkit._renting import renting
 from otpkit._slots import RentalCap
+from otpkit._sweep import SweepReport, attaching, sweeping
 from otpkit._version import __version__
 from otpkit.providers import Call, JesusNumber, Operation, Provider, SanalNumara
 
 P = TypeVar("P", bound=Provider)
+T = TypeVar("T")
 
 USER_AGENT = f"otpkit/{__version__}"
-
-#: How long a request waits for the machine's shared request budget: two full minutes of a
-#: per-minute window, so that many workers sharing one key queue up instead of failing.
-LIMITER_PATIENCE = 120.0
 
 
 @dataclass(frozen=True)
@@ -69,22 +69,38 @@ class DriverBase:
         """The push inbox SMS are delivered to, if push delivery is on."""
         return self.policy.push
 
+    def _exchanging(self, operation: Operation[T]) -> Operation[T]:
+        """``operation`` with this client's retries and timeouts around each of its calls."""
+        return exchanging(
+            operation, call_timeout=self.call_timeout, request_timeout=self.request_timeout
+        )
+
+    def _timed(self, call: Call[Any]) -> httpx.Request:
+        """The call's request, told how long its reply may take."""
+        timeout = http_timeout(call.timeout if call.timeout is not None else self.request_timeout)
+        call.request.extensions = {**call.request.extensions, "timeout": timeout.as_dict()}
+        return call.request
+
+    def _patience(self, call: Call[Any]) -> float:
+        return call.patience if call.patience is not None else LIMITER_PATIENCE
+
     def _throttled(self, call: Call[Any]) -> RateLimitError:
         return RateLimitError(
             f"{call.endpoint}: the shared request budget for the key stayed used "
-            f"up for {LIMITER_PATIENCE:g} s",
+            f"up for {self._patience(call):g} s",
             provider=self.provider.name,
             endpoint=call.endpoint,
         )
 
-    def _journal_cancelled(self, rental: RentalInfo | str, outcome: CancelOutcome) -> None:
-        # A rental cancelled by id (CLI, sweep) is closed in the journal too, if it is there.
-        if self.journal is None:
-            return
-        order_id = rental.id if isinstance(rental, RentalInfo) else rental
-        entry = self.journal.find(self.provider.name, order_id)
-        if entry is not None and entry.state != "closed":
-            self.journal.closed(entry.row, outcome.refunded, outcome.detail)
+    def _cancelling(self, rental: RentalInfo | str) -> Operation[CancelOutcome]:
+        """Cancel ``rental`` (bound or by id), closing its journal row if it has one."""
+        return cancelling(self.provider, rental, journal=self.journal)
+
+    def _attaching(self, order_id: str) -> Operation[tuple[RentalInfo, int | None]]:
+        return attaching(self.provider, self.journal, order_id)
+
+    def _sweeping(self, journal: RentalJournal | None, held: bool) -> Operation[SweepReport]:
+        return sweeping(self.provider, journal or self.journal, held=held)
 
     def _renting(
         self, product: Product | str, options: dict[str, Any]

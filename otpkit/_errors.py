@@ -23,7 +23,9 @@ Every failure a user can meet is one of these; none of their messages ever conta
         └── NetworkError              connection failed or dropped
             └── RequestTimeoutError   no reply within the client timeout (also a TimeoutError)
 
-``CoordinatorWarning`` (a ``UserWarning``) says a rental went on without the coordinator.
+The warnings, all ``UserWarning``: ``CoordinatorWarning`` (a rental went on without the
+coordinator), ``RentalCleanupWarning`` (a cancel failed; the sweep will retry it) and
+``RefundWindowWarning`` (a rental is used close to the end of its refund window).
 """
 
 from __future__ import annotations
@@ -54,8 +56,10 @@ __all__ = [
     "ProductNotFoundError",
     "ProviderError",
     "RateLimitError",
+    "RefundWindowWarning",
     "RentalCancelledError",
     "RentalCapError",
+    "RentalCleanupWarning",
     "RequestTimeoutError",
     "ServerError",
     "ValidationError",
@@ -89,7 +93,11 @@ class RentalCapError(OtpkitError, TimeoutError):
 
 
 class CodeTimeoutError(OtpkitError, TimeoutError):
-    """No code arrived before the deadline."""
+    """No code arrived before the deadline.
+
+    ``polls`` counts the SMS checks, ``requests`` the HTTP requests they took (retries
+    included), and ``problems`` how many of those failed, by kind (``"answered 500"``...).
+    """
 
     def __init__(
         self,
@@ -100,6 +108,8 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
         number: str = "",
         waited: float = 0.0,
         polls: int = 0,
+        requests: int = 0,
+        problems: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -107,6 +117,8 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
         self.number = number
         self.waited = waited
         self.polls = polls
+        self.requests = requests
+        self.problems = dict(problems or {})
 
 
 class CoordinatorError(OtpkitError):
@@ -119,6 +131,14 @@ class CoordinatorError(OtpkitError):
 
 class CoordinatorWarning(UserWarning):
     """The coordinator went away: requests went out unthrottled or a record stayed local."""
+
+
+class RentalCleanupWarning(UserWarning):
+    """A rental could not be cancelled; it is left in the journal for ``otpkit sweep``."""
+
+
+class RefundWindowWarning(UserWarning):
+    """A rental is close to (or past) the end of its refund window."""
 
 
 class _ProviderContext(TypedDict, total=False):

@@ -2,13 +2,17 @@
 
 Reads and cancels are safe to repeat, so transport failures, 5xx, unreadable bodies and 429s
 are retried with exponential backoff and jitter, honouring ``Retry-After``, within a total time
-per call. A request that creates an order is never repeated once it may have reached the
-provider: its lost or unreadable reply becomes ``AmbiguousOrderError``.
+per call that never reaches past the call's ``deadline``. A request that creates an order is
+never repeated once it may have reached the provider: its lost or unreadable reply becomes
+``AmbiguousOrderError``. The retries are an operation (``exchanging``), so both drivers only
+ever send one request per call they are handed.
 """
 
 from __future__ import annotations
 
 import random
+import time
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -25,7 +29,7 @@ from otpkit._errors import (
     ServerError,
 )
 from otpkit._redact import redact
-from otpkit.providers._base import Call, now
+from otpkit.providers._base import Call, Operation, now, relay, retried
 
 T = TypeVar("T")
 
@@ -103,15 +107,63 @@ RETRY_WAIT = wait_retry_after(
 )
 
 
-def retry_policy(call_timeout: float) -> dict[str, Any]:
-    """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying`` around one call.
+#: How long a request may queue for the machine's shared request budget: two full minutes of
+#: a per-minute window, so that many workers sharing one key queue up instead of failing.
+LIMITER_PATIENCE = 120.0
 
-    ``stop_before_delay`` gives up when the next wait would end past ``call_timeout``, so a
-    ``Retry-After`` longer than the time left raises ``RateLimitError`` at once.
-    """
-    return {
-        "retry": tenacity.retry_if_exception(is_transient),
-        "wait": RETRY_WAIT,
-        "stop": tenacity.stop_before_delay(call_timeout),
-        "reraise": True,
-    }
+
+class stop_before(tenacity.stop.stop_base):  # lower case, like tenacity's own policies
+    """Stop when the next attempt would start at or after the monotonic time ``limit``."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return time.monotonic() + retry_state.upcoming_sleep >= self.limit
+
+
+def exchanging(
+    operation: Operation[T], *, call_timeout: float, request_timeout: float
+) -> Operation[T]:
+    """``operation`` with each of its calls retried as this module says, every send told how
+    long it may take: never longer than ``request_timeout``, nor past the call's deadline."""
+    return relay(
+        operation,
+        lambda call: _attempts(call, call_timeout=call_timeout, request_timeout=request_timeout),
+    )
+
+
+def _attempts(call: Call[T], *, call_timeout: float, request_timeout: float) -> Operation[T]:
+    limit = time.monotonic() + call_timeout
+    if call.deadline is not None:
+        limit = min(limit, call.deadline)
+
+    def attempt(number: int) -> Operation[T]:
+        left = limit - time.monotonic()
+        if left <= 0:
+            raise RequestTimeoutError(
+                f"{call.endpoint}: no time was left to ask", endpoint=call.endpoint
+            )
+        send = replace(
+            call,
+            attempt=number,
+            timeout=min(request_timeout, left),
+            patience=min(LIMITER_PATIENCE, left),
+        )
+        try:
+            result: T = yield send
+        except Exception as error:
+            if call.tally is not None:
+                call.tally.count(error)
+            raise
+        if call.tally is not None:
+            call.tally.count(None)
+        return result
+
+    return retried(
+        attempt,
+        retry=tenacity.retry_if_exception(is_transient),
+        wait=RETRY_WAIT,
+        stop=stop_before(limit),
+        reraise=True,
+    )

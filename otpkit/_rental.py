@@ -14,7 +14,6 @@ import contextlib
 import re
 import signal
 import threading
-import time
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable, Generator
@@ -22,20 +21,15 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
-import tenacity
 from pydantic import PrivateAttr
 from typing_extensions import Unpack
 
-from otpkit._errors import (
-    AuthenticationError,
-    OrderNotFoundError,
-    OtpkitError,
-    ProviderError,
-    ValidationError,
-)
+from otpkit._cancelling import cancelling
+from otpkit._errors import OtpkitError, RefundWindowWarning, RentalCleanupWarning
 from otpkit._models import CancelOutcome, Message, RentalInfo
 from otpkit._slots import Slot
-from otpkit._waiting import CodeWait, MessageFilter, message_key
+from otpkit._waiting import CodeWait, MessageFilter, message_key, schedule_for, waiting
+from otpkit.providers import Operation
 from otpkit.providers._base import now
 
 if TYPE_CHECKING:
@@ -43,14 +37,7 @@ if TYPE_CHECKING:
     from otpkit._client import Client
     from otpkit._journal import RentalJournal
 
-__all__ = [
-    "AsyncRental",
-    "AsyncRenting",
-    "PhoneNumber",
-    "RefundWindowWarning",
-    "Rental",
-    "RentalCleanupWarning",
-]
+__all__ = ["AsyncRental", "AsyncRenting", "PhoneNumber", "Rental"]
 
 #: The outcome of a rental whose code was received: the provider keeps the payment.
 RECEIVED_CODE = CancelOutcome(
@@ -59,29 +46,6 @@ RECEIVED_CODE = CancelOutcome(
 
 #: A warning is given when a rental is used this close to the end of its refund window.
 REFUND_WARNING_MARGIN = timedelta(seconds=60)
-
-
-class RentalCleanupWarning(UserWarning):
-    """A rental could not be cancelled; it is left in the journal for ``otpkit sweep``."""
-
-
-class RefundWindowWarning(UserWarning):
-    """A rental is close to (or past) the end of its refund window."""
-
-
-def _cancel_is_retryable(error: BaseException) -> bool:
-    # A refusal that will not change on retry is final; everything else may be passing.
-    final = (AuthenticationError, OrderNotFoundError, ValidationError)
-    return isinstance(error, ProviderError) and not isinstance(error, final)
-
-
-#: Beyond the per-call retries: a cancel refused for a passing reason is tried again.
-CANCEL_RETRY: dict[str, Any] = {
-    "retry": tenacity.retry_if_exception(_cancel_is_retryable),
-    "wait": tenacity.wait_exponential(multiplier=0.5, max=2.0),
-    "stop": tenacity.stop_after_attempt(3),
-    "reraise": True,
-}
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -155,23 +119,35 @@ class _RentalCore(RentalInfo):
                 stacklevel=4,
             )
 
-    def _wait_state(self, timeout: float | None, need_code: bool, filters: WaitFilters) -> CodeWait:
+    def _waiting(
+        self, timeout: float | None, need_code: bool, filters: WaitFilters
+    ) -> Operation[Message]:
+        """The wait as an operation for the client to run (filters checked up front)."""
         self._warn_if_refund_window_closing()
         pattern, new = filters.get("pattern"), filters.get("new", False)
-        return CodeWait(
+        only = MessageFilter(
+            sender=filters.get("sender"),
+            contains=filters.get("contains"),
+            pattern=re.compile(pattern) if isinstance(pattern, str) else pattern,
+        )
+        provider = self._client.provider
+        only.check_against(provider)
+        timeout = self._default_timeout if timeout is None else timeout
+        pushed = self._client.push is not None
+        schedule_first = schedule_for(pushed).first
+        # The schedule starts with the wait; only a number rented just now (or a code just
+        # asked to be resent) gets a moment before the first poll: its SMS cannot be there yet.
+        age = (now() - self.rented_at).total_seconds()
+        wait = CodeWait(
             rental=self,
-            timeout=self._default_timeout if timeout is None else timeout,
-            only=MessageFilter(
-                sender=filters.get("sender"),
-                contains=filters.get("contains"),
-                pattern=re.compile(pattern) if isinstance(pattern, str) else pattern,
-            ),
+            timeout=timeout,
+            only=only,
             need_code=need_code,
             baseline=Counter(self._consumed) if new else Counter(),
-            pushed=self._client.push is not None,
-            # A "new" code is asked for after something was resent: its clock starts now.
-            age=0.0 if new else (now() - self.rented_at).total_seconds(),
+            pushed=pushed,
+            first_pause=schedule_first if new else max(0.0, schedule_first - age),
         )
+        return waiting(provider, wait, lambda messages: self._found(messages, wait))
 
     def _found(self, messages: list[Message], wait: CodeWait) -> Message | None:
         found = wait.choose(messages)
@@ -179,17 +155,22 @@ class _RentalCore(RentalInfo):
             # Everything seen up to the returned message is "old" for a later ``new=True`` wait.
             self._consumed = Counter(message_key(m) for m in messages)
             if found.code is not None:
+                # Only what the provider's own SMS endpoint shows counts (never a push alone).
                 self._code_received = True
                 if self._journal is not None and self._row is not None:
                     self._journal.code_received(self._row)
         return found
 
-    def _settled_without_request(self) -> CancelOutcome | None:
-        """The outcome when asking the provider is pointless: it refuses to cancel once a code
-        was delivered (both providers' rules), and the payment stands."""
-        if self._code_received:
-            return self._settled(RECEIVED_CODE)
-        return None
+    def _cancelling(self) -> Operation[CancelOutcome]:
+        """The cancel as an operation: none is sent once a code was received (both providers
+        refuse then, and the payment stands); the journal is told either way."""
+        return cancelling(
+            self._client.provider,
+            self,
+            journal=self._journal,
+            row=self._row,
+            settled=RECEIVED_CODE if self._code_received else None,
+        )
 
     def _release_slot(self) -> None:
         if self._slot is not None:
@@ -199,15 +180,10 @@ class _RentalCore(RentalInfo):
     def _settled(self, outcome: CancelOutcome) -> CancelOutcome:
         self._release_slot()
         self._outcome = outcome
-        if self._journal is not None and self._row is not None:
-            self._journal.closed(self._row, outcome.refunded, outcome.detail)
         return outcome
 
     def _cancel_failed(self, error: BaseException) -> None:
         self._release_slot()
-        detail = f"cancel failed: {error}"
-        if self._journal is not None and self._row is not None:
-            self._journal.cancel_failed(self._row, detail)
         warnings.warn(
             f"could not cancel {self.number} ({self.provider} {self.id}): {error}; "
             "it is left in the journal for `otpkit sweep`",
@@ -248,7 +224,7 @@ class Rental(_RentalCore):
         self, timeout: float | None = None, **filters: Unpack[WaitFilters]
     ) -> Message:
         """Wait for an SMS (the newest that counts; see ``WaitFilters``)."""
-        return self._wait(self._wait_state(timeout, False, filters))
+        return self._client.run(self._waiting(timeout, False, filters))
 
     def wait_for_code(self, timeout: float | None = None, **filters: Unpack[WaitFilters]) -> str:
         """Wait for the verification code; raises ``CodeTimeoutError`` at the deadline.
@@ -257,48 +233,25 @@ class Rental(_RentalCore):
         ...     page.fill("#phone", rental.number)
         ...     page.fill("#code", rental.wait_for_code(timeout=60))
         """
-        return _code_of(self._wait(self._wait_state(timeout, True, filters)))
-
-    def _wait(self, wait: CodeWait) -> Message:
-        push = self._client.push
-        sleep: Callable[[float], None] = time.sleep
-        if push is not None:
-            push.watch(self.id)
-            sleep = lambda seconds: push.wait(self.id, seconds)  # noqa: E731
-
-        def poll() -> Message | None:
-            pushed = push.messages(self.id) if push is not None else []
-            found = self._found(pushed, wait) if pushed else None
-            if found is None:
-                wait.polls += 1
-                found = self._found(self._client.messages(self), wait)
-            return found
-
-        sleep(wait.first_pause())
-        try:
-            found = tenacity.Retrying(sleep=sleep, **wait.retrying())(poll)
-        except tenacity.RetryError:
-            raise wait.timed_out() from None
-        assert found is not None
-        return found
+        return _code_of(self._client.run(self._waiting(timeout, True, filters)))
 
     def cancel(self) -> CancelOutcome:
-        """Cancel / reject the rental (once; later calls return the same outcome)."""
+        """Cancel / reject the rental (once; later calls return the same outcome). A cancel
+        that fails is journaled for ``otpkit sweep``, warned about, and raised."""
         if self._outcome is not None:
             return self._outcome
-        settled = self._settled_without_request()
-        if settled is not None:
-            return settled
-        client = self._client
         try:
-            # A fresh operation per attempt: an operation runs once.
-            outcome = tenacity.Retrying(**CANCEL_RETRY)(
-                lambda: client.run(client.provider.cancel(self))
-            )
+            outcome = self._client.run(self._cancelling())
         except OtpkitError as error:
             self._cancel_failed(error)
             raise
         return self._settled(outcome)
+
+    def release(self) -> None:
+        """Cancel the rental, never raising: a failure is warned and left for the sweep
+        (what a fixture's teardown wants)."""
+        with contextlib.suppress(OtpkitError):
+            self.cancel()
 
     def __enter__(self) -> Rental:
         return self
@@ -309,10 +262,8 @@ class Rental(_RentalCore):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._outcome is None:
-            # A failure was journaled and warned in cancel(); the test's own outcome stands.
-            with contextlib.suppress(OtpkitError):
-                self.cancel()
+        # A failure was journaled and warned in cancel(); the test's own outcome stands.
+        self.release()
 
 
 class AsyncRental(_RentalCore):
@@ -342,54 +293,20 @@ class AsyncRental(_RentalCore):
         self, timeout: float | None = None, **filters: Unpack[WaitFilters]
     ) -> Message:
         """Wait for an SMS (the newest that counts; see ``WaitFilters``)."""
-        return await self._wait(self._wait_state(timeout, False, filters))
+        return await self._client.run(self._waiting(timeout, False, filters))
 
     async def wait_for_code(
         self, timeout: float | None = None, **filters: Unpack[WaitFilters]
     ) -> str:
         """Wait for the verification code; raises ``CodeTimeoutError`` at the deadline."""
-        return _code_of(await self._wait(self._wait_state(timeout, True, filters)))
-
-    async def _wait(self, wait: CodeWait) -> Message:
-        push = self._client.push
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-        if push is not None:
-            await push.watch_async(self.id)
-            sleep = lambda seconds: push.wait_async(self.id, seconds)  # noqa: E731
-
-        async def poll() -> Message | None:
-            pushed = push.messages(self.id) if push is not None else []
-            found = self._found(pushed, wait) if pushed else None
-            if found is None:
-                wait.polls += 1
-                found = self._found(await self._client.messages(self), wait)
-            return found
-
-        await sleep(wait.first_pause())
-        try:
-            found: Message | None = await tenacity.AsyncRetrying(sleep=sleep, **wait.retrying())(
-                poll
-            )
-        except tenacity.RetryError:
-            raise wait.timed_out() from None
-        assert found is not None
-        return found
+        return _code_of(await self._client.run(self._waiting(timeout, True, filters)))
 
     async def cancel(self) -> CancelOutcome:
         """Cancel / reject the rental (once; later calls return the same outcome)."""
         if self._outcome is not None:
             return self._outcome
-        settled = self._settled_without_request()
-        if settled is not None:
-            return settled
-        client = self._client
-
-        async def attempt() -> CancelOutcome:
-            # A fresh operation per attempt: an operation runs once.
-            return await client.run(client.provider.cancel(self))
-
         try:
-            outcome: CancelOutcome = await tenacity.AsyncRetrying(**CANCEL_RETRY)(attempt)
+            outcome = await self._client.run(self._cancelling())
         except OtpkitError as error:
             self._cancel_failed(error)
             raise

@@ -2,6 +2,7 @@
 
 Each abandoned journal row is first *claimed* in one transaction, so two sweepers running at
 once never cancel the same rental twice; a row whose cancel fails again stays for the next sweep.
+The sweep is an operation like renting, so the sync and the async client both run it.
 """
 
 from __future__ import annotations
@@ -9,22 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-import tenacity
-
+from otpkit._cancelling import cancelling
 from otpkit._errors import AmbiguousOrderError
 from otpkit._journal import JournalEntry, RentalJournal
 from otpkit._lost_orders import order_claims
 from otpkit._models import CancelOutcome, RentalInfo
 from otpkit._phone import parse_number
-from otpkit._rental import CANCEL_RETRY
-from otpkit.providers import Provider, SanalNumara
+from otpkit.providers import Operation, Provider, SanalNumara
 
-if TYPE_CHECKING:
-    from otpkit._client import Client
-
-__all__ = ["SweepReport", "SweptRental", "sweep"]
+__all__ = ["SweepReport", "SweptRental", "attaching", "sweeping"]
 
 
 @dataclass(frozen=True)
@@ -77,62 +72,74 @@ def rental_from_entry(entry: JournalEntry, provider: Provider) -> RentalInfo | N
     )
 
 
-def sweep(
-    client: Client, journal: RentalJournal | None = None, *, held: bool = False
-) -> SweepReport:
-    """Cancel every rental of ``client``'s provider account left open by a dead process
+def attaching(
+    provider: Provider, journal: RentalJournal | None, order_id: str
+) -> Operation[tuple[RentalInfo, int | None]]:
+    """An existing rental by order id, with its details and row from the journal when it is
+    there (an operation of journal reads only, so the async client runs it off its loop)."""
+    entry = journal.find(provider.name, order_id) if journal is not None else None
+    info = rental_from_entry(entry, provider) if entry is not None else None
+    if info is None:
+        info = RentalInfo(
+            id=order_id,
+            number="",
+            national_number="",
+            country_code=0,
+            product_id="",
+            provider=provider.name,
+        )
+    return info, entry.row if entry is not None else None
+    yield  # pragma: no cover  (makes this an operation)
+
+
+def sweeping(
+    provider: Provider, journal: RentalJournal | None, *, held: bool = False
+) -> Operation[SweepReport]:
+    """Cancel every rental of ``provider``'s account left open by a dead process
     (with ``held``, also those kept open on purpose by ``otpkit rent``)."""
-    journal = journal or client.journal
     report = SweepReport()
     if journal is None:
         return report
-    provider = client.provider
     for entry in journal.abandoned(provider.name, held=held):
         if entry.base_url != provider.base_url or not journal.claim_for_sweep(entry.row):
             continue
         try:
             if entry.order_id is None:
-                found = _find_lost_order(client, journal, entry)
+                found = yield from _find_lost_order(provider, journal, entry)
                 if isinstance(found, SweptRental):
                     report.rentals.append(found)
                 if not isinstance(found, JournalEntry) or found.order_id is None:
                     continue
                 entry = found
-            target = rental_from_entry(entry, provider) or entry.order_id
-            outcome: CancelOutcome = tenacity.Retrying(**CANCEL_RETRY)(_cancel, client, target)
+            target = rental_from_entry(entry, provider) or str(entry.order_id)
+            outcome = yield from cancelling(
+                provider, target, journal=journal, row=entry.row, note="swept: "
+            )
         except Exception as error:  # one bad row must not stop the sweep of the others
             journal.cancel_failed(entry.row, f"sweep could not cancel: {error}")
             report.rentals.append(
                 SweptRental(entry.order_id, entry.number, entry.price, problem=str(error))
             )
             continue
-        journal.closed(entry.row, outcome.refunded, f"swept: {outcome.detail}")
         report.rentals.append(SweptRental(entry.order_id, entry.number, entry.price, outcome))
     return report
 
 
-def _cancel(client: Client, target: RentalInfo | str) -> CancelOutcome:
-    return client.run(client.provider.cancel(target))
-
-
 def _find_lost_order(
-    client: Client, journal: RentalJournal, entry: JournalEntry
-) -> JournalEntry | SweptRental | None:
+    provider: Provider, journal: RentalJournal, entry: JournalEntry
+) -> Operation[JournalEntry | SweptRental | None]:
     """Look for the order a dead process requested but never heard back about.
 
     Returns the row, now with the order's id, when the order was found open; what was done
     when it was found and cancelled, or cannot be found; None when none was placed.
     """
-    provider = client.provider
     lost = AmbiguousOrderError(
         "reply lost",
         product_id=entry.product_id,
         sent_at=datetime.fromtimestamp(entry.requested_at, tz=timezone.utc),
     )
     try:
-        found = client.run(
-            provider.recover_lost_order(lost, order_claims(journal, provider, entry))
-        )
+        found = yield from provider.recover_lost_order(lost, order_claims(journal, provider, entry))
     except AmbiguousOrderError:
         problem = (
             f"the reply to an order for {entry.product_id} was lost and {provider.name} cannot "

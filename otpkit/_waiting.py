@@ -1,11 +1,14 @@
 """Waiting for a code: the poll schedule, the deadline, and which message counts.
 
-Everything here is free of I/O; ``Rental`` and ``AsyncRental`` run it with ``tenacity.Retrying``
-and ``AsyncRetrying``, and with a push inbox their sleep wakes as soon as the SMS is pushed.
+``waiting`` is an operation like renting: both drivers run it, its pauses end early when a push
+arrives (a push only wakes it: the code counts once the provider's own SMS endpoint shows it).
+One deadline bounds the whole wait: every request made while waiting gets at most the time the
+wait has left, so ``wait_for_code(timeout=T)`` ends by T whatever the provider does.
 
-The poll schedule follows when test SMS usually arrive, not a blind exponential: an app sends
-the code a second or two after the number is typed, so polling is dense in that window and
-backs off exponentially (capped) afterwards. With push delivery, polling is only a slow safety net.
+The poll schedule follows when test SMS usually arrive, not a blind exponential, and it starts
+when the wait starts (the number is usually rented at fixture setup, the SMS triggered when the
+test presses "Send code"): polling is dense for the first seconds of the wait and backs off
+(capped) afterwards. With push delivery, polling is only a slow safety net.
 """
 
 from __future__ import annotations
@@ -14,25 +17,30 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import tenacity
 from tenacity.wait import wait_base
 
-from otpkit._errors import CodeTimeoutError, RateLimitError
+from otpkit._errors import CodeTimeoutError, ConfigurationError, RateLimitError
 from otpkit._exchange import is_transient
 from otpkit._models import Message, RentalInfo
+from otpkit.providers import Operation, Pause, Provider, RequestTally, retried, within
 
-__all__ = ["CodeWait", "MessageFilter", "wait_for_sms"]
+__all__ = ["CodeWait", "MessageFilter", "wait_for_sms", "waiting"]
+
+#: What a poll begun at the deadline still gets to finish (the promise is "by T + 1 s").
+LAST_POLL_GRACE = 0.5
 
 
 class wait_for_sms(wait_base):  # lower case, like tenacity's own policies
-    """Seconds until the next poll, from the time since waiting began.
+    """Seconds until the next poll, from the time since the wait's first poll.
 
-    ``first`` seconds before the second poll; every ``dense`` seconds until ``dense_until``;
-    then growing by ``growth`` per poll up to ``cap``. A 429's ``Retry-After`` wins when longer.
+    ``first``: the pause before the first poll of a number rented just now (an SMS cannot be
+    there yet); every ``dense`` seconds until ``dense_until``; then growing by ``growth`` per
+    poll up to ``cap``. A 429's ``Retry-After`` wins when longer.
     """
 
     def __init__(
@@ -49,9 +57,7 @@ class wait_for_sms(wait_base):  # lower case, like tenacity's own policies
         self.growth, self.cap, self.jitter = growth, cap, jitter
 
     def interval(self, elapsed: float) -> float:
-        """The pause after a poll made ``elapsed`` seconds into the wait (before jitter)."""
-        if elapsed < self.first:
-            return self.first - elapsed
+        """The pause after a poll made ``elapsed`` seconds after the first (before jitter)."""
         if elapsed < self.dense_until:
             return self.dense
         # Growing each pause by ``growth`` per poll is, in terms of time, a pause that grows
@@ -78,6 +84,11 @@ POLLING = wait_for_sms()
 SAFETY_NET = wait_for_sms(first=5.0, dense=5.0, dense_until=5.0, growth=1.5, cap=15.0)
 
 
+def schedule_for(pushed: bool) -> wait_for_sms:
+    """The poll schedule of a wait, with or without push delivery."""
+    return SAFETY_NET if pushed else POLLING
+
+
 @dataclass(frozen=True)
 class MessageFilter:
     """Which messages count: from ``sender``, containing ``contains``, matching ``pattern``."""
@@ -85,6 +96,27 @@ class MessageFilter:
     sender: str | None = None
     contains: str | None = None
     pattern: re.Pattern[str] | None = None
+
+    def __str__(self) -> str:
+        shown = [
+            f"{name}={value!r}"
+            for name, value in (
+                ("sender", self.sender),
+                ("contains", self.contains),
+                ("pattern", self.pattern.pattern if self.pattern else None),
+            )
+            if value is not None
+        ]
+        return ", ".join(shown)
+
+    def check_against(self, provider: Provider) -> None:
+        """Refuse, up front, a filter ``provider`` can never satisfy."""
+        if self.sender is not None and not provider.reports_sender:
+            raise ConfigurationError(
+                f"sender={self.sender!r} can never match: {provider.name} does not say who "
+                "sent an SMS (its reply holds the code only); filter with contains= or "
+                "pattern= instead"
+            )
 
     def accepts(self, message: Message) -> bool:
         if self.sender is not None and (message.sender or "").casefold() != self.sender.casefold():
@@ -124,31 +156,34 @@ class CodeWait:
     need_code: bool = True
     baseline: Counter[tuple[str, str | None, str | None]] = field(default_factory=Counter)
     pushed: bool = False
-    #: Seconds of the rental's own timeline already gone when the wait began: the schedule is
-    #: shaped by when an SMS can arrive after renting, not by when someone started waiting.
-    age: float = 0.0
+    #: How long before the first poll (a number rented just now cannot have its SMS yet).
+    first_pause: float = 0.0
     polls: int = 0
     started: float = field(default_factory=time.monotonic)
+    tally: RequestTally = field(default_factory=RequestTally)
     last_error: BaseException | None = None
+    #: Messages that arrived but did not pass the filters (the newest poll's).
+    rejected: list[Message] = field(default_factory=list)
+    _first_poll: float | None = None
 
     @property
     def schedule(self) -> wait_for_sms:
-        return SAFETY_NET if self.pushed else POLLING
+        return schedule_for(self.pushed)
 
-    def first_pause(self) -> float:
-        """How long to wait before the first poll: none for a rental that is no longer new."""
-        return min(max(0.0, self.schedule.first - self.age), self.remaining())
+    @property
+    def deadline(self) -> float:
+        """The monotonic time at which the wait gives up."""
+        return self.started + self.timeout
 
     def remaining(self) -> float:
-        return max(0.0, self.timeout - (time.monotonic() - self.started))
+        return max(0.0, self.deadline - time.monotonic())
 
     def retrying(self) -> dict[str, Any]:
-        """Keyword arguments for tenacity: poll until a message, bounded by the deadline."""
+        """The tenacity policy of the polls: until a message counts, bounded by the deadline."""
         return {
             "retry": tenacity.retry_if_result(lambda found: found is None)
             | tenacity.retry_if_exception(self._worth_retrying),
             "wait": self._clipped_wait,
-            # From the wait's own start, which includes the pause before the first poll.
             "stop": lambda retry_state: self.remaining() <= 0,
             "reraise": False,
         }
@@ -159,30 +194,74 @@ class CodeWait:
 
     def _clipped_wait(self, retry_state: tenacity.RetryCallState) -> float:
         # The last poll happens at the deadline rather than a full interval before it.
-        return min(self.schedule.pause(self.age + self.elapsed(), retry_state), self.remaining())
+        since_first = time.monotonic() - (self._first_poll or self.started)
+        return min(self.schedule.pause(since_first, retry_state), self.remaining())
 
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+    def poll_started(self) -> None:
+        self.polls += 1
+        if self._first_poll is None:
+            self._first_poll = time.monotonic()
 
     def choose(self, messages: list[Message]) -> Message | None:
         """The newest message that counts, or None to keep waiting."""
         self.last_error = None
-        for message in reversed(unseen(messages, self.baseline)):
+        fresh = unseen(messages, self.baseline)
+        self.rejected = [m for m in fresh if not self.only.accepts(m)]
+        for message in reversed(fresh):
             if self.only.accepts(message) and (message.code is not None or not self.need_code):
                 return message
         return None
 
     def timed_out(self) -> CodeTimeoutError:
-        """The error to raise when the deadline passed."""
+        """The error to raise when the deadline passed: what was asked, and what went wrong."""
         waited = time.monotonic() - self.started
         what = "code" if self.need_code else "SMS"
-        cause = f"; last error: {self.last_error}" if self.last_error else ""
+        details = [self.tally.describe()]
+        if self.rejected:
+            count = len(self.rejected)
+            details.append(
+                f"{count} SMS arrived but did not match the filters: {self.only} "
+                f"(the newest: {self.rejected[-1].text[:80]!r})"
+            )
+        if self.last_error is not None:
+            details.append(f"last error: {self.last_error}")
+        polls = f"{self.polls} poll" + ("" if self.polls == 1 else "s")
         return CodeTimeoutError(
             f"no {what} for {self.rental.number} ({self.rental.provider} order "
-            f"{self.rental.id}) after {waited:.1f} s and {self.polls} polls{cause}",
+            f"{self.rental.id}) after {waited:.1f} s and {polls}: {'; '.join(details)}",
             provider=self.rental.provider,
             rental_id=self.rental.id,
             number=self.rental.number,
             waited=waited,
             polls=self.polls,
+            requests=self.tally.requests,
+            problems=dict(self.tally.problems),
         )
+
+
+def waiting(
+    provider: Provider, wait: CodeWait, found: Callable[[list[Message]], Message | None]
+) -> Operation[Message]:
+    """Poll ``provider`` for ``wait.rental``'s SMS until ``found`` picks one, or the deadline.
+
+    ``found`` sees each poll's messages (and does the rental's bookkeeping). Every request is
+    bound to the wait's deadline (plus a short grace for a poll begun right at it); transient
+    failures are counted and waited through, anything else is raised at once.
+    """
+    wake = wait.rental.id if wait.pushed else None
+
+    def poll(_attempt: int) -> Operation[Message | None]:
+        wait.poll_started()
+        messages = yield from within(
+            provider.messages(wait.rental), wait.deadline + LAST_POLL_GRACE, wait.tally
+        )
+        return found(messages)
+
+    if wait.first_pause > 0:
+        yield Pause(min(wait.first_pause, wait.remaining()), wake=wake)
+    try:
+        message = yield from retried(poll, wake=wake, **wait.retrying())
+    except tenacity.RetryError:
+        raise wait.timed_out() from None
+    assert message is not None  # the policy retries until one is found
+    return message

@@ -10,7 +10,11 @@ from otpkit.providers._base import (
     Pause,
     Provider,
     Recovery,
+    RequestTally,
     choose_product,
+    relay,
+    retried,
+    within,
 )
 from otpkit.providers._jesusnumber import JesusNumber, JesusNumberRoutes
 from otpkit.providers._sanalnumara import SanalNumara, SanalNumaraRoutes
@@ -25,10 +29,14 @@ __all__ = [
     "Pause",
     "Provider",
     "Recovery",
+    "RequestTally",
     "SanalNumara",
     "SanalNumaraRoutes",
     "choose_product",
     "create_provider",
+    "relay",
+    "retried",
+    "within",
 ]
 
 #: Every supported provider, by the name users pass to ``otpkit.connect``.

@@ -4,26 +4,36 @@ A provider never touches a socket. Each intent (``balance``, ``rent``...) is an 
 generator that yields ``Call`` objects (an ``httpx.Request`` plus the function that reads its
 reply) and receives each call's parsed result, or has the call's typed error thrown into it.
 Its return value is the operation's result. An operation may also yield a ``Pause``: the
-driver waits, then resumes it. The sync and the async driver run the same operations, so
-multi-request logic (walking a catalogue, reconciling a lost order) exists once.
+driver waits (or, for a ``wake`` order, until a push for it arrives), then resumes it. The sync
+and the async driver run the same operations, so multi-request logic (walking a catalogue,
+reconciling a lost order, waiting for a code, cancelling, sweeping) and every retry policy exist
+once: ``retried`` runs a tenacity policy *inside* an operation, its sleeps becoming pauses.
 """
 
 from __future__ import annotations
 
 import abc
 import difflib
+import sys
+import types
 from collections.abc import Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
+import tenacity
 
 from otpkit._errors import (
     AmbiguousOrderError,
     ConfigurationError,
+    MalformedResponseError,
+    NetworkError,
+    OtpkitError,
     OutOfStockError,
     ProductNotFoundError,
+    RateLimitError,
+    RequestTimeoutError,
 )
 from otpkit._models import Balance, CancelOutcome, Message, Product, RentalInfo
 from otpkit._redact import MASK, Secret, redact, register_secret
@@ -51,6 +61,16 @@ class Call(Generic[T]):
     parse: Callable[[httpx.Response, int], T]
     creates_order: bool = False
     product_id: str = ""
+    #: The monotonic time by which the whole exchange, retries included, must be over (the
+    #: deadline of the wait it serves); None: only the client's own call timeout applies.
+    deadline: float | None = None
+    #: Where the exchange's requests and failures are counted (a wait's error reports them).
+    tally: RequestTally | None = None
+    #: Set per send by the exchange policy: the attempt's number, how long its reply may take,
+    #: how long it may queue for the shared request budget.
+    attempt: int = 1
+    timeout: float | None = None
+    patience: float | None = None
 
     def __repr__(self) -> str:
         # The request's URL may hold the key (sanalnumara puts it in the path).
@@ -59,9 +79,114 @@ class Call(Generic[T]):
 
 @dataclass(frozen=True)
 class Pause:
-    """Not an exchange: the driver waits ``seconds``, then resumes the operation with None."""
+    """Not an exchange: the driver waits ``seconds``, then resumes the operation with None.
+
+    With ``wake`` (an order id) a driver that has a push inbox ends the pause early when an SMS
+    for that order is pushed. A push only wakes: what it says is never taken as a result.
+    """
 
     seconds: float
+    wake: str | None = None
+
+
+@dataclass
+class RequestTally:
+    """Requests sent for one purpose (a wait) and what went wrong with them."""
+
+    requests: int = 0
+    problems: dict[str, int] = field(default_factory=dict)
+
+    def count(self, error: BaseException | None) -> None:
+        """One request sent; ``error`` is how it failed (None: it was answered usably)."""
+        self.requests += 1
+        if error is not None:
+            what = problem_label(error)
+            self.problems[what] = self.problems.get(what, 0) + 1
+
+    def describe(self) -> str:
+        """``"12 requests, 11 answered 500"``."""
+        noun = "request" if self.requests == 1 else "requests"
+        parts = [f"{self.requests} {noun}"]
+        parts += [f"{n} {what}" for what, n in sorted(self.problems.items(), key=_most_first)]
+        return ", ".join(parts)
+
+
+def _most_first(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
+
+
+def problem_label(error: BaseException) -> str:
+    """How a failed request is counted in a ``RequestTally``."""
+    status = getattr(error, "status", None)
+    if isinstance(error, RateLimitError):
+        return "answered 429"
+    if isinstance(error, RequestTimeoutError):
+        return "timed out"
+    if isinstance(error, NetworkError):
+        return "lost the connection"
+    if isinstance(error, MalformedResponseError):
+        return "unreadable" if error.transient else "of an unexpected shape"
+    if status is not None:
+        return f"answered {status}"
+    return type(error).__name__
+
+
+def relay(operation: Operation[T], handle: Callable[[Call[Any]], Operation[Any]]) -> Operation[T]:
+    """Run ``operation``, turning each call it yields into the operation ``handle(call)``;
+    pauses pass through. The one step-forwarding loop: retries and deadlines are built on it."""
+    try:
+        step = next(operation)
+        while True:
+            if isinstance(step, Pause):
+                yield step
+                step = operation.send(None)
+                continue
+            try:
+                result = yield from handle(step)
+            except OtpkitError as error:
+                step = operation.throw(error)
+            else:
+                step = operation.send(result)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def within(
+    operation: Operation[T], deadline: float | None, tally: RequestTally | None = None
+) -> Operation[T]:
+    """``operation`` with every call bound to ``deadline`` and counted in ``tally``."""
+    return relay(operation, lambda call: single(replace(call, deadline=deadline, tally=tally)))
+
+
+class _OperationRetrying(tenacity.Retrying):
+    """tenacity's iterator with its state kept on the object, not per thread: the async driver
+    runs an operation's steps in worker threads, one stretch at a time."""
+
+    def __init__(self, **policy: Any) -> None:
+        super().__init__(**policy)
+        self._local = types.SimpleNamespace()  # type: ignore[assignment]
+
+
+def retried(
+    attempt: Callable[[int], Operation[T]], *, wake: str | None = None, **policy: Any
+) -> Operation[T]:
+    """Run ``attempt(n)`` (a fresh operation per attempt) under a tenacity ``policy``
+    (``retry``, ``wait``, ``stop``, ``reraise``...), its sleeps yielded as ``Pause`` steps
+    (woken by pushes for ``wake``), so a retry policy is written once for both drivers."""
+    sleeps: list[float] = []
+    for manager in _OperationRetrying(sleep=sleeps.append, **policy):
+        if sleeps:
+            yield Pause(sleeps.pop(), wake=wake)
+        state = manager.retry_state
+        try:
+            result = yield from attempt(state.attempt_number)
+        except Exception:  # judged by the policy; GeneratorExit and the like pass through
+            state.set_exception(sys.exc_info())  # type: ignore[arg-type]
+        else:
+            state.set_result(result)
+    outcome = state.outcome
+    assert outcome is not None
+    return outcome.result()  # type: ignore[no-any-return]
 
 
 def _nothing_known(_order_id: str) -> bool:
@@ -126,6 +251,8 @@ class Provider(abc.ABC):
 
     name: ClassVar[str]
     default_base_url: ClassVar[str | None] = None
+    #: Whether the SMS replies say who sent the SMS (else a ``sender=`` filter can never match).
+    reports_sender: ClassVar[bool] = True
 
     api_key: str = field(repr=False)
     base_url: str = ""

@@ -87,6 +87,8 @@ class SanalNumara(Provider):
 
     name: ClassVar[str] = "sanalnumara"
     default_base_url: ClassVar[str | None] = None
+    #: ``getMessage`` answers with the code (and at most its text), never the sender.
+    reports_sender: ClassVar[bool] = False
     #: A cancel within this long after renting refunds; a later one cancels without refund.
     refund_window: ClassVar[timedelta] = timedelta(minutes=10)
     #: How long fetched prices and stock are reused before asking again.
@@ -144,10 +146,8 @@ class SanalNumara(Provider):
             rows = self._list(response, endpoint)
             found = []
             for row in rows:
-                if isinstance(row, Mapping):
-                    cid, name = as_text(row.get("id")), as_text(row.get("name"))
-                    if cid is not None and name is not None:
-                        found.append(Category(id=cid, name=name))
+                cid, name = _id_and_name(row, self.name, endpoint, "category")
+                found.append(Category(id=cid, name=name))
             return found
 
         categories = yield from single(Call(endpoint, self._request(self.routes.categories), parse))
@@ -163,11 +163,9 @@ class SanalNumara(Provider):
             rows = self._list(response, endpoint)
             found = []
             for row in rows:
-                if isinstance(row, Mapping):
-                    sid, name = as_text(row.get("id")), as_text(row.get("name"))
-                    if sid is not None and name is not None:
-                        owner = as_text(first(row, "category", "category_id")) or category_id
-                        found.append(Service(id=sid, name=name, category_id=owner))
+                sid, name = _id_and_name(row, self.name, endpoint, "service")
+                owner = as_text(first(row, "category", "category_id")) or category_id
+                found.append(Service(id=sid, name=name, category_id=owner))
             return found
 
         request = self._request(self.routes.services, category_id=category_id)
@@ -416,6 +414,18 @@ def _ids_between(before: str | None, after: str | None) -> Iterable[int] | None:
     if low is not None:
         return itertools.count(low + 1)
     return None
+
+
+def _id_and_name(row: Any, provider: str, endpoint: str, what: str) -> tuple[str, str]:
+    # A row that cannot be identified makes the list unusable: saying so beats skipping it.
+    if not isinstance(row, Mapping):
+        raise malformed(
+            provider, endpoint, f"a {what} row is a {type(row).__name__}, not an object"
+        )
+    row_id, name = as_text(row.get("id")), as_text(row.get("name"))
+    if row_id is None or name is None:
+        raise malformed(provider, endpoint, f"a {what} row has no id or no name")
+    return row_id, name
 
 
 def _category_wanted(category: Category, wanted: str | None) -> bool:

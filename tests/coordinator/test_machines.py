@@ -109,8 +109,9 @@ def test_four_machines_share_one_throttle_one_cap_and_push(
     records = [r for m in machines for r in m.records()]
     assert len(records) == 12
     assert most_at_once([(r["start"], r["end"]) for r in records]) <= 2
-    # Pushed to every machine through Redis: nobody polled, nobody waited for a poll.
-    assert stats.by_endpoint.get("jesusnumber.sms", 0) == 0
+    # Pushed to every machine through Redis: nobody waited for a poll; each push was confirmed
+    # by one read of the provider's SMS endpoint (a push is a hint, not proof).
+    assert stats.by_endpoint.get("jesusnumber.sms", 0) == 12
     assert max(r["wait"] for r in records) < 4.0
     money = sandbox.ledger(key)
     assert money.open_rentals == 0 and money.double_charges == 0
