@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from otpkit._redact import Secret
@@ -66,12 +66,30 @@ class Settings(BaseSettings):
     #: standing in for the app under test; and throttles each key to this many requests/min.
     sandbox_delay: float = 1.0
     sandbox_throttle: int | None = None
+    #: The sandbox's delivery model (pytest plugin and ``otpkit sandbox``): the share of numbers
+    #: that never receive an SMS and of those the demo site refuses, each ``RATE`` or
+    #: ``RATE,provider/product/country=RATE,...``; the delay profile of the app's SMS, ``fast``
+    #: or ``real-world`` in the same form; and a seed that makes which numbers fail reproducible.
+    sandbox_dead_rate: str | None = None
+    sandbox_refused_rate: str | None = None
+    sandbox_profile: str | None = None
+    sandbox_seed: int | None = None
     #: ``host:port`` where the pytest plugin runs the webhook receiver for push delivery.
     webhook: str | None = None
     #: A webhook receiver's inbox URL: SMS are pushed to waiters instead of only polled.
     push_url: str | None = None
     #: The receiver's shared secret: its routes sit under ``/<secret>/``.
     webhook_secret: str | None = None
+
+    @field_validator("sandbox_dead_rate", "sandbox_refused_rate", "sandbox_profile")
+    @classmethod
+    def _delivery_spec(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value:
+            # Imported here: the sandbox (and its server) loads only when a spec is set.
+            from otpkit.sandbox._delivery import model_from_specs
+
+            model_from_specs(**{(info.field_name or "").removeprefix("sandbox_"): [value]})
+        return value or None
 
     def api_key_for(self, provider: str) -> str | None:
         """The API key for ``provider``: its own variable first, then ``OTPKIT_API_KEY``."""

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from otpkit._client import Client
 from otpkit._connect import connect
-from otpkit._errors import CoordinatorError, OtpkitError
+from otpkit._errors import ConfigurationError, CoordinatorError, OtpkitError
 from otpkit._models import CancelOutcome
 from otpkit._redact import redact
 from otpkit._rental import Rental
@@ -159,13 +159,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the sandbox in the foreground: both providers on one loopback origin."""
     from otpkit import sandbox  # imported here: starting a server is this command's job only
+    from otpkit.sandbox._delivery import model_from_specs
 
+    # OTPKIT_SANDBOX_* first, so that the flags (later specs) win.
+    settings = Settings()
+    specs = {
+        name: [v for v in (getattr(settings, f"sandbox_{name}"), *getattr(args, name)) if v]
+        for name in ("dead_rate", "refused_rate", "profile")
+    }
+    try:
+        delivery = model_from_specs(**specs)
+    except ValueError as error:
+        raise ConfigurationError(f"otpkit sandbox: {error}") from None
     sandbox.serve(
         args.host,
         args.port,
         throttle=args.throttle or None,
         auto_deliver=args.auto_deliver,
         ready_file=args.ready_file,
+        seed=args.seed if args.seed is not None else settings.sandbox_seed,
+        delivery=delivery,
     )
     return 0
 
@@ -248,6 +261,17 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--throttle", type=int, default=60, help="requests/min per key; 0: off")
     sandbox.add_argument("--auto-deliver", type=float, help="send every new order an SMS after S s")
     sandbox.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
+    sandbox.add_argument("--seed", type=int, help="reproducible numbers and dead numbers")
+    rates = "RATE or RATE,provider/product/country=RATE,..."
+    sandbox.add_argument(
+        "--dead-rate", action="append", default=[], metavar="SPEC", help=f"never-SMS share: {rates}"
+    )
+    sandbox.add_argument(
+        "--refused-rate", action="append", default=[], metavar="SPEC", help=f"refused: {rates}"
+    )
+    sandbox.add_argument(
+        "--profile", action="append", default=[], metavar="SPEC", help="fast or real-world delays"
+    )
     sandbox.set_defaults(handler=cmd_sandbox)
 
     demo = commands.add_parser(

@@ -84,8 +84,21 @@ class SharedRun:
         with self._lock:
             return self._read()
 
-    def sandbox(self, auto_deliver: float | None, throttle: int | None) -> dict[str, Any]:
-        """The run's sandbox (started on first use): its URL and one fresh key per provider."""
+    def sandbox(
+        self,
+        auto_deliver: float | None,
+        throttle: int | None,
+        *,
+        dead_rate: str | None = None,
+        refused_rate: str | None = None,
+        profile: str | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """The run's sandbox (started on first use): its URL and one fresh key per provider.
+
+        ``dead_rate``, ``refused_rate`` and ``profile`` are delivery-model specs as
+        ``OTPKIT_SANDBOX_*`` takes them; ``seed`` makes the sandbox reproducible.
+        """
         with self._lock:
             state = self._read()
             if "sandbox" not in state:
@@ -94,6 +107,15 @@ class SharedRun:
                 command += ["--throttle", str(throttle or 0)]
                 if auto_deliver:
                     command += ["--auto-deliver", str(auto_deliver)]
+                for flag, spec in (
+                    ("--dead-rate", dead_rate),
+                    ("--refused-rate", refused_rate),
+                    ("--profile", profile),
+                ):
+                    if spec:
+                        command += [flag, spec]
+                if seed is not None:
+                    command += ["--seed", str(seed)]
                 command += ["--ready-file", str(ready)]
                 pid = _start(command, ready, self.directory / "sandbox.log")
                 url = ready.read_text().strip()

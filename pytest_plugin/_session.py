@@ -67,7 +67,12 @@ class OtpSession:
             push = None
             if self.settings.sandbox:
                 sandbox = self.run.sandbox(
-                    self.settings.sandbox_delay, self.settings.sandbox_throttle
+                    self.settings.sandbox_delay,
+                    self.settings.sandbox_throttle,
+                    dead_rate=self.settings.sandbox_dead_rate,
+                    refused_rate=self.settings.sandbox_refused_rate,
+                    profile=self.settings.sandbox_profile,
+                    seed=self.settings.sandbox_seed,
                 )
                 api_key, base_url = sandbox["keys"].get(name), sandbox["url"]
             if self.settings.webhook:

@@ -10,10 +10,20 @@ injectable faults and a ledger that audits every charge and refund::
         ...
         sandbox.deliver(order_id, provider="jesusnumber")
 
+``run(dead_rate=0.3, profile="real-world", seed=1)`` models numbers that fail: 30 % never
+receive an SMS, the app's SMS take seconds to arrive (see ``DeliveryModel``).
+
 ``attach(base_url)`` controls a sandbox started elsewhere (``python -m otpkit.sandbox``).
 """
 
 from otpkit.sandbox._client import Sandbox, attach
+from otpkit.sandbox._delivery import (
+    DELAY_PROFILES,
+    DelayProfile,
+    DeliveryModel,
+    DeliveryRule,
+    delay_quantile,
+)
 from otpkit.sandbox._errors import SandboxError
 from otpkit.sandbox._models import (
     ENDPOINTS,
@@ -35,6 +45,7 @@ from otpkit.sandbox._server import run, serve
 from otpkit.sandbox._state import DEMO_KEYS, REFUND_WINDOW, STARTING_BALANCE
 
 __all__ = [
+    "DELAY_PROFILES",
     "DEMO_KEYS",
     "ENDPOINTS",
     "FAULT_KINDS",
@@ -43,7 +54,10 @@ __all__ = [
     "REFUND_WINDOW",
     "STARTING_BALANCE",
     "STEP_ENDPOINTS",
+    "DelayProfile",
     "Delivery",
+    "DeliveryModel",
+    "DeliveryRule",
     "EndpointName",
     "FaultKind",
     "FaultSpec",
@@ -55,6 +69,7 @@ __all__ = [
     "SandboxError",
     "Stats",
     "attach",
+    "delay_quantile",
     "run",
     "serve",
 ]

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from otpkit.sandbox._delivery import model_from_specs, parse_spec
 from otpkit.sandbox._server import serve
 
 __all__ = ["main"]
@@ -16,6 +17,52 @@ def _throttle(text: str) -> int | None:
     if value < 0:
         raise argparse.ArgumentTypeError("must be >= 0 (0 turns throttling off)")
     return value or None
+
+
+def _rates(text: str) -> str:
+    try:
+        parse_spec(text, float)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _profiles(text: str) -> str:
+    try:
+        parse_spec(text, str)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    """The delivery-model flags (also on ``otpkit sandbox``)."""
+    where = "RATE or RATE,provider/product/country=RATE,... (repeatable)"
+    parser.add_argument(
+        "--dead-rate",
+        type=_rates,
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help=f"share of numbers that never receive an SMS: {where}",
+    )
+    parser.add_argument(
+        "--refused-rate",
+        type=_rates,
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help=f"share of numbers the demo site refuses: {where}",
+    )
+    parser.add_argument(
+        "--profile",
+        type=_profiles,
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="delays of the app's SMS: fast (default) or real-world (p50 3 s, p95 12 s), "
+        "also per provider/product/country=PROFILE",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,8 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="give every new order an SMS after this many seconds",
     )
     parser.add_argument("--ready-file", help="write the base URL here once listening")
-    parser.add_argument("--seed", type=int, help="make numbers, ids and codes reproducible")
+    parser.add_argument(
+        "--seed", type=int, help="make numbers, ids, codes and dead numbers reproducible"
+    )
+    add_delivery_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        delivery = model_from_specs(
+            dead_rate=args.dead_rate, refused_rate=args.refused_rate, profile=args.profile
+        )
+    except ValueError as error:
+        parser.error(str(error))
     serve(
         args.host,
         args.port,
@@ -49,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         auto_deliver=args.auto_deliver,
         ready_file=args.ready_file,
         seed=args.seed,
+        delivery=delivery,
     )
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +14,7 @@ import httpx
 
 from otpkit._errors import ConfigurationError
 from otpkit.sandbox._control import PREFIX
+from otpkit.sandbox._delivery import DelayProfile, DeliveryModel, DeliveryRule
 from otpkit.sandbox._errors import SandboxError
 from otpkit.sandbox._models import (
     PROVIDERS,
@@ -22,6 +23,7 @@ from otpkit.sandbox._models import (
     FaultKind,
     FaultSpec,
     Ledger,
+    OrderLedger,
     ProviderName,
     Stats,
 )
@@ -185,6 +187,42 @@ class Sandbox:
         """Set the stock of a jesusnumber product or a sanalnumara service."""
         body = {"provider": _provider(provider), "product_id": str(product_id), "stock": stock}
         self._call("POST", "/stock", body)
+
+    def delivery(self) -> DeliveryModel:
+        """The delivery model new rentals follow (dead and refused rates, delay profile)."""
+        return DeliveryModel.model_validate(self._call("GET", "/delivery"))
+
+    def set_delivery(
+        self,
+        *,
+        dead_rate: float | None = None,
+        refused_rate: float | None = None,
+        profile: DelayProfile | None = None,
+        overrides: Mapping[str, DeliveryRule] | None = None,
+    ) -> DeliveryModel:
+        """Change the delivery model for rentals made from now on; None keeps a field.
+
+        ``overrides`` (keyed ``provider[/product[/country]]``, e.g.
+        ``{"sanalnumara/google/Turkey": DeliveryRule(dead_rate=0.6)}``) replaces all earlier
+        overrides. Returns the model now in force; ``reset()`` restores the starting one.
+        """
+        body: dict[str, Any] = {
+            "dead_rate": dead_rate,
+            "refused_rate": refused_rate,
+            "profile": profile,
+            "overrides": None
+            if overrides is None
+            else {key: rule.model_dump(mode="json") for key, rule in overrides.items()},
+        }
+        return DeliveryModel.model_validate(self._call("POST", "/delivery", body))
+
+    def mark_number(
+        self, number: str, *, dead: bool | None = None, refused: bool | None = None
+    ) -> OrderLedger:
+        """Make the rented ``number`` dead (it receives nothing more) or refused by the demo
+        site, or neither again; None keeps that part. Returns its order."""
+        body = {"number": number, "dead": dead, "refused": refused}
+        return OrderLedger.model_validate(self._call("POST", "/mark-number", body))
 
     def ledger(self, api_key: str) -> Ledger:
         """Money and orders of one account."""

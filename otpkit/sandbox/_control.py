@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from otpkit.sandbox._delivery import DelayProfile, DeliveryRule
 from otpkit.sandbox._engine import Engine
 from otpkit.sandbox._json import iso
 from otpkit.sandbox._models import (
@@ -98,6 +99,20 @@ class _Callback(_Body):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ValueError("the callback URL must be an absolute http(s) URL")
         return url
+
+
+class _Delivery(_Body):
+    # None leaves a field as it is; ``overrides`` replaces all of them.
+    dead_rate: float | None = Field(default=None, ge=0, le=1)
+    refused_rate: float | None = Field(default=None, ge=0, le=1)
+    profile: DelayProfile | None = None
+    overrides: dict[str, DeliveryRule] | None = None
+
+
+class _Mark(_Body):
+    number: str
+    dead: bool | None = None
+    refused: bool | None = None
 
 
 class _Stock(_Body):
@@ -246,6 +261,22 @@ async def _stock(request: Request, engine: Engine) -> Any:
     return {"provider": body.provider, "product_id": str(body.product_id), "stock": body.stock}
 
 
+async def _delivery(request: Request, engine: Engine) -> Any:
+    return engine.state.delivery
+
+
+async def _set_delivery(request: Request, engine: Engine) -> Any:
+    changes = (await _parse(request, _Delivery)).model_dump(exclude_none=True)
+    current = engine.state.delivery
+    engine.state.delivery = type(current).model_validate({**current.model_dump(), **changes})
+    return engine.state.delivery
+
+
+async def _mark(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _Mark)
+    return engine.state.mark_number(body.number, dead=body.dead, refused=body.refused)
+
+
 async def _ledger(request: Request, engine: Engine) -> Any:
     return engine.state.ledger(request.path_params["api_key"])
 
@@ -275,6 +306,9 @@ def routes() -> list[BaseRoute]:
         ("POST", "/throttle", _throttle),
         ("POST", "/callback-url", _callback),
         ("POST", "/stock", _stock),
+        ("GET", "/delivery", _delivery),
+        ("POST", "/delivery", _set_delivery),
+        ("POST", "/mark-number", _mark),
         ("GET", "/ledger/{api_key}", _ledger),
         ("GET", "/stats", _stats),
         ("POST", "/reset", _reset),

@@ -5,6 +5,8 @@
 sandbox rental holding that number, and ``POST /demo/api/verify``, which accepts only that
 code: one live code per number, valid for ``CODE_TTL`` of sandbox time, ``MAX_ATTEMPTS`` wrong
 guesses, used once. Errors are ``{"error": <what the page shows>, "reason": <slug>}``.
+Numbers the delivery model refuses get ``REFUSED_MESSAGE`` (reason ``number_refused``); a dead
+number's code is "sent" and never arrives; under the ``real-world`` profile codes come late.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "CODE_LENGTH",
     "CODE_TTL",
     "MAX_ATTEMPTS",
+    "REFUSED_MESSAGE",
     "SENDER",
     "SIGNUP_PATH",
     "DemoSite",
@@ -43,6 +46,8 @@ CODE_TTL: Final = timedelta(minutes=5)
 #: Wrong guesses allowed per code; after that only a new code helps.
 MAX_ATTEMPTS: Final = 5
 SENDER: Final = "Demo"
+#: What the page says for a number the delivery model refuses (``refused_rate``).
+REFUSED_MESSAGE: Final = "This number can't receive SMS. Use another number."
 
 _PAGE = files(__package__).joinpath("_demo_site.html").read_text(encoding="utf-8")
 # No external assets and nothing but this origin to talk to, as the page promises.
@@ -80,6 +85,9 @@ class DemoSite:
         number = _parse(phone, country)
         e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
         display = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+        if self._engine.state.number_refused(e164):
+            # What apps say to numbers they know as virtual or blocked; nothing is texted.
+            raise _Problem(422, "number_refused", REFUSED_MESSAGE)
         code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
         minutes = int(CODE_TTL.total_seconds() // 60)
         text = (
@@ -87,7 +95,7 @@ class DemoSite:
             "Don't share it with anyone."
         )
         try:
-            delivery = self._engine.state.deliver_to_number(e164, text, code=code, sender=SENDER)
+            delivery = self._engine.state.text_from_app(e164, text, code=code, sender=SENDER)
         except Refused:
             raise _Problem(
                 422,
@@ -96,6 +104,7 @@ class DemoSite:
             ) from None
         finally:
             self._engine.pump()  # a delivery may have a webhook push to send
+        # A dead number's SMS is "sent" as far as the site knows: it just never arrives.
         if delivery.status == "ignored":
             raise _Problem(
                 422,

@@ -11,6 +11,7 @@ import anyio.abc
 import httpx
 
 from otpkit.sandbox._clock import SandboxClock
+from otpkit.sandbox._delivery import DeliveryModel
 from otpkit.sandbox._faults import Faults
 from otpkit.sandbox._state import SandboxState, WebhookEvent
 from otpkit.sandbox._stats import RequestStats
@@ -36,9 +37,12 @@ class Engine:
         throttle: int | None = 60,
         auto_deliver: float | None = None,
         seed: int | None = None,
+        delivery: DeliveryModel | None = None,
     ) -> None:
         self.clock = SandboxClock()
-        self.state = SandboxState(self.clock.now, seed=seed, auto_deliver=auto_deliver)
+        self.state = SandboxState(
+            self.clock.now, seed=seed, auto_deliver=auto_deliver, delivery=delivery
+        )
         self.throttle = SlidingWindow(throttle, self.clock.monotonic)
         self.faults = Faults()
         self.stats = RequestStats()

@@ -92,6 +92,10 @@ class OrderLedger(_Value):
     messages: int
     created_at: datetime
     cancelled_at: datetime | None = None
+    #: The number never receives any SMS (the delivery model's ``dead_rate``, or marked so).
+    dead: bool = False
+    #: The demo site refuses the number ("This number can't receive SMS").
+    refused: bool = False
 
 
 class Ledger(_Value):
@@ -138,8 +142,9 @@ class Stats(_Value):
 
 
 class Delivery(_Value):
-    """An SMS handed to the sandbox: ``delivered`` now, ``scheduled`` for ``due_at``, or
-    ``ignored`` (the order was already cancelled)."""
+    """An SMS handed to the sandbox: ``delivered`` now, ``scheduled`` for ``due_at``,
+    ``ignored`` (the order was already cancelled) or ``lost`` (the number is dead: nothing
+    sent to it ever arrives, and the provider's API shows no SMS)."""
 
     provider: ProviderName
     order_id: str
@@ -147,7 +152,7 @@ class Delivery(_Value):
     text: str
     code: str | None
     sender: str
-    status: Literal["delivered", "scheduled", "ignored"]
+    status: Literal["delivered", "scheduled", "ignored", "lost"]
     due_at: datetime
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from otpkit._errors import OtpkitError
+from otpkit._errors import ConfigurationError, OtpkitError
 from otpkit._serving import BackgroundServer, wait_until_stopped, write_atomically
 from otpkit.sandbox._app import create_app
 from otpkit.sandbox._client import Sandbox
+from otpkit.sandbox._delivery import DelayProfile, DeliveryModel, DeliveryRule
 from otpkit.sandbox._engine import Engine
 from otpkit.sandbox._errors import SandboxError
 from otpkit.sandbox._models import PROVIDERS, Ledger
@@ -29,15 +30,34 @@ def run(
     throttle: int | None = 60,
     auto_deliver: float | None = None,
     seed: int | None = None,
+    dead_rate: float = 0.0,
+    refused_rate: float = 0.0,
+    profile: DelayProfile = "fast",
+    overrides: Mapping[str, DeliveryRule] | None = None,
 ) -> Iterator[Sandbox]:
     """Run a sandbox in a background thread for the duration of the ``with`` block.
 
     ``port=0`` picks a free port (see ``sandbox.base_url``). ``throttle`` is requests per
     minute per key (None: unlimited); ``auto_deliver`` gives every new order an SMS after that
-    many seconds; ``seed`` makes numbers, ids and codes reproducible. Works from sync and async
-    code alike: the server has its own thread and event loop.
+    many seconds; ``seed`` makes numbers, ids, codes and which numbers are dead reproducible.
+    Works from sync and async code alike: the server has its own thread and event loop.
+
+    The delivery model: ``dead_rate`` of the numbers never receive any SMS, the demo site
+    refuses ``refused_rate`` of them, and ``profile="real-world"`` delays the app's SMS
+    (p50 3 s, p95 12 s) instead of the fast ``auto_deliver`` seconds; ``overrides`` sets
+    these per ``"provider[/product[/country]]"``, e.g. ``{"sanalnumara/google/Turkey":
+    DeliveryRule(dead_rate=0.6)}``.
     """
-    engine = Engine(throttle=throttle, auto_deliver=auto_deliver, seed=seed)
+    try:
+        delivery = DeliveryModel(
+            dead_rate=dead_rate,
+            refused_rate=refused_rate,
+            profile=profile,
+            overrides=dict(overrides or {}),
+        )
+        engine = Engine(throttle=throttle, auto_deliver=auto_deliver, seed=seed, delivery=delivery)
+    except ValueError as error:  # pydantic's ValidationError is one too
+        raise ConfigurationError(f"sandbox delivery model: {error}") from None
     install_log_filter()
     try:
         server = BackgroundServer(create_app(engine), host, port, name="sandbox").start()
@@ -59,16 +79,28 @@ def serve(
     ready_file: str | os.PathLike[str] | None = None,
     seed: int | None = None,
     out: TextIO | None = None,
+    delivery: DeliveryModel | None = None,
 ) -> None:
     """Run a sandbox in the foreground until Ctrl-C or SIGTERM.
 
     Prints the base URL and demo keys when listening, and each demo account's ledger on exit.
     ``ready_file`` receives the base URL (written atomically) once the server listens, and is
-    removed again on exit.
+    removed again on exit. ``delivery`` is the delivery model (see ``run``).
     """
     stream = out or sys.stdout
-    with run(host=host, port=port, throttle=throttle, auto_deliver=auto_deliver, seed=seed) as sb:
-        _say(stream, _banner(sb, throttle, auto_deliver))
+    model = delivery or DeliveryModel()
+    with run(
+        host=host,
+        port=port,
+        throttle=throttle,
+        auto_deliver=auto_deliver,
+        seed=seed,
+        dead_rate=model.dead_rate,
+        refused_rate=model.refused_rate,
+        profile=model.profile,
+        overrides=model.overrides,
+    ) as sb:
+        _say(stream, _banner(sb, throttle, auto_deliver, model))
         ready = Path(ready_file) if ready_file is not None else None
         if ready is not None:
             write_atomically(ready, sb.base_url)
@@ -82,9 +114,16 @@ def serve(
                         ready.unlink()
 
 
-def _banner(sandbox: Sandbox, throttle: int | None, auto_deliver: float | None) -> str:
+def _banner(
+    sandbox: Sandbox, throttle: int | None, auto_deliver: float | None, model: DeliveryModel
+) -> str:
     limit = f"{throttle} requests/min per key" if throttle else "off"
     auto = f"after {auto_deliver:g} s" if auto_deliver is not None else "off"
+    if auto_deliver is not None and model.profile == "real-world":
+        auto = "with real-world delays (p50 3 s, p95 12 s)"
+    fates = f"dead numbers {model.dead_rate:.0%}; refused numbers {model.refused_rate:.0%}"
+    if model.overrides:
+        fates += f" ({len(model.overrides)} override(s))"
     return "\n".join(
         [
             f"otpkit sandbox listening on {sandbox.base_url}",
@@ -92,6 +131,7 @@ def _banner(sandbox: Sandbox, throttle: int | None, auto_deliver: float | None) 
             f"  sanalnumara  base URL {sandbox.base_url}  API key {sandbox.api_key('sanalnumara')}",
             f"  control API  {sandbox.base_url}/_sandbox/  (loopback only)",
             f"  throttle {limit}; auto-deliver {auto}",
+            f"  {fates}",
             "Press Ctrl-C to stop.",
         ]
     )

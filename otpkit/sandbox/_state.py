@@ -23,6 +23,7 @@ from otpkit.sandbox._catalogue import (
     sanalnumara_categories,
     sanalnumara_services,
 )
+from otpkit.sandbox._delivery import DeliveryModel, Fate, sample_delay
 from otpkit.sandbox._models import (
     PROVIDERS,
     Delivery,
@@ -117,6 +118,7 @@ class Rental:
     refunds: int = 0
     refunded: Decimal = Decimal(0)
     cancelled_at: datetime | None = None
+    fate: Fate = field(default_factory=Fate)
 
     @property
     def expires_at(self) -> datetime | None:
@@ -184,17 +186,23 @@ class SandboxState:
         *,
         seed: int | None = None,
         auto_deliver: float | None = None,
+        delivery: DeliveryModel | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self._now = now
         self._seed = seed
         self._initial_auto_deliver = auto_deliver
+        self._initial_delivery = delivery or DeliveryModel()
         self.reset()
 
     def reset(self) -> None:
         """Back to the starting catalogue, the demo accounts only, no orders."""
         with self.lock:
             self._rng = random.Random(self._seed)
+            # Fates and delays have generators of their own: turning the delivery model on
+            # leaves a seed's numbers, ids and codes as they were.
+            self._fates = random.Random(None if self._seed is None else f"fates-{self._seed}")
+            self._delays = random.Random(None if self._seed is None else f"delays-{self._seed}")
             self._numbers = NumberFactory(self._rng)
             self.auto_deliver = self._initial_auto_deliver
             self._offers: dict[ProviderName, dict[str, Offer]] = {
@@ -214,6 +222,43 @@ class SandboxState:
             }
             for provider in PROVIDERS:
                 self.create_account(provider, api_key=DEMO_KEYS[provider])
+            self.delivery = self._initial_delivery
+
+    # -- delivery model ------------------------------------------------------------------------
+
+    @property
+    def delivery(self) -> DeliveryModel:
+        """How new rentals' numbers behave (rentals already made keep their fate)."""
+        with self.lock:
+            return self._delivery
+
+    @delivery.setter
+    def delivery(self, model: DeliveryModel) -> None:
+        with self.lock:
+            model.check({p: self._offers[p].values() for p in PROVIDERS})
+            self._delivery = model
+
+    def mark_number(
+        self, number: str, *, dead: bool | None = None, refused: bool | None = None
+    ) -> OrderLedger:
+        """Change the fate of the latest rental of ``number`` (None: keep that part)."""
+        with self.lock:
+            rental = self._by_number_rental(number)
+            if dead is not None:
+                rental.fate.dead = dead
+            if refused is not None:
+                rental.fate.refused = refused
+            return self._order_ledger(rental)
+
+    def number_refused(self, number: str) -> bool:
+        """Whether the demo site refuses ``number`` (False for a number nobody rented)."""
+        with self.lock:
+            found = self._by_number.get(digits_of(number))
+            return found is not None and self._rentals[found].fate.refused
+
+    def _app_delay(self, rental: Rental, fast: float) -> float:
+        profile = self._delivery.rule_for(rental.provider, rental.offer).profile or "fast"
+        return sample_delay(profile, self._delays, fast=fast)
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -296,6 +341,7 @@ class SandboxState:
                 number=self._numbers.new(offer.region),
                 price=offer.price,
                 created_at=now,
+                fate=Fate.draw(self._delivery.rule_for(provider, offer), self._fates),
             )
             self._next_id[provider] += 1
             offer.stock -= 1
@@ -305,8 +351,10 @@ class SandboxState:
             rental.charges += 1
             self._rentals[(provider, rental.id)] = rental
             self._by_number[digits_of(rental.number)] = (provider, rental.id)
-            if self.auto_deliver is not None:
-                self._schedule(rental, None, None, None, self.auto_deliver, automatic=True)
+            # The stand-in plays the app under test, which texts nothing to a number it refuses.
+            if self.auto_deliver is not None and not rental.fate.refused:
+                delay = self._app_delay(rental, self.auto_deliver)
+                self._schedule(rental, None, None, None, delay, automatic=True)
             return rental
 
     def rental(self, provider: ProviderName, api_key: str, order_id: str | int) -> Rental:
@@ -389,10 +437,25 @@ class SandboxState:
     ) -> Delivery:
         """Like ``deliver`` for the latest rental of ``number`` (with or without ``+``)."""
         with self.lock:
-            found = self._by_number.get(digits_of(number))
-            if found is None:
-                raise Refused("unknown_order")
-            return self.deliver(found[0], found[1], text, code=code, sender=sender, delay=delay)
+            rental = self._by_number_rental(number)
+            return self.deliver(
+                rental.provider, rental.id, text, code=code, sender=sender, delay=delay
+            )
+
+    def text_from_app(self, number: str, text: str, *, code: str, sender: str) -> Delivery:
+        """An SMS the app (the demo site) sends to ``number``: as late as the profile says."""
+        with self.lock:
+            rental = self._by_number_rental(number)
+            delay = self._app_delay(rental, 0.0)
+            return self.deliver(
+                rental.provider, rental.id, text, code=code, sender=sender, delay=delay
+            )
+
+    def _by_number_rental(self, number: str) -> Rental:
+        found = self._by_number.get(digits_of(number))
+        if found is None:
+            raise Refused("unknown_order")
+        return self._rentals[found]
 
     def _schedule(
         self,
@@ -421,9 +484,12 @@ class SandboxState:
             sender=sender or sender_for(app, app),
             automatic=automatic,
         )
-        if delay > 0:
+        status: Literal["delivered", "scheduled", "ignored", "lost"]
+        if rental.fate.dead and rental.status != "cancelled":
+            status = "lost"
+        elif delay > 0:
             self._pending.append(pending)
-            status: Literal["delivered", "scheduled", "ignored"] = "scheduled"
+            status = "scheduled"
         else:
             status = "delivered" if self._apply(pending) else "ignored"
         return Delivery(
@@ -439,7 +505,10 @@ class SandboxState:
 
     def _apply(self, pending: _Pending) -> bool:
         rental = self._rentals[(pending.provider, pending.order_id)]
-        if rental.status == "cancelled" or (pending.automatic and rental.messages):
+        # A dead number receives nothing, even an SMS scheduled before it was marked dead.
+        if rental.status == "cancelled" or rental.fate.dead:
+            return False
+        if pending.automatic and rental.messages:
             return False
         rental.messages.append(Sms(pending.text, pending.code, pending.sender, pending.due))
         account = self._accounts[rental.api_key]
@@ -554,6 +623,8 @@ class SandboxState:
             messages=len(rental.messages),
             created_at=rental.created_at,
             cancelled_at=rental.cancelled_at,
+            dead=rental.fate.dead,
+            refused=rental.fate.refused,
         )
 
     @staticmethod

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 import otpkit
 from otpkit.playwright import fill_otp, fill_phone, launch_options, sign_up
 from otpkit.sandbox import Sandbox
-from otpkit.sandbox._demo_site import SIGNUP_PATH
+from otpkit.sandbox._demo_site import REFUSED_MESSAGE, SIGNUP_PATH
 from tests.demo.conftest import rent
 
 VERIFIED = "Your phone is verified."
@@ -120,3 +120,18 @@ def test_a_number_nobody_rented_gets_a_clear_error(signup: Page) -> None:
         "We couldn't text +1 201-555-0123: no number rented from this sandbox matches it."
     )
     assert signup.locator("#code-step").is_hidden()
+
+
+@pytest.mark.parametrize("provider", ["jesusnumber"], indirect=True)
+def test_a_refused_number_is_shown_the_error(
+    signup: Page, client: otpkit.Client, sandbox: Sandbox
+) -> None:
+    with rent(client) as rental:
+        sandbox.mark_number(rental.number, refused=True)
+        fill_phone(signup, rental.number)
+        signup.get_by_role("button", name="Send code").click()
+        error = signup.locator("#phone-error")
+        error.wait_for()
+        assert error.text_content() == REFUSED_MESSAGE
+        assert signup.locator("#code-step").is_hidden()
+    assert rental.outcome is not None and rental.outcome.refunded

@@ -10,8 +10,15 @@ import phonenumbers
 import pytest
 
 import otpkit
+import otpkit.sandbox
 from otpkit.sandbox import Sandbox
-from otpkit.sandbox._demo_site import CODE_TTL, MAX_ATTEMPTS, SENDER, SIGNUP_PATH
+from otpkit.sandbox._demo_site import (
+    CODE_TTL,
+    MAX_ATTEMPTS,
+    REFUSED_MESSAGE,
+    SENDER,
+    SIGNUP_PATH,
+)
 from tests.demo.conftest import rent
 
 SEND = "/demo/api/send-code"
@@ -201,3 +208,66 @@ def test_verify_rejects_bad_requests(http: httpx.Client) -> None:
     assert http.post(VERIFY, json={"phone": "+12015550123"}).json()["reason"] == "missing_code"
     numeric = http.post(VERIFY, json={"phone": "+12015550123", "code": 123456})
     assert numeric.json()["reason"] == "missing_code"  # "012345" sent as a number loses a 0
+
+
+def test_a_refused_number_is_told_it_cannot_receive_sms(
+    http: httpx.Client, client: otpkit.Client, sandbox: Sandbox
+) -> None:
+    with rent(client) as rental:
+        assert sandbox.mark_number(rental.number, refused=True).refused
+        response = send(http, rental.number)
+        assert response.status_code == 422
+        assert response.json() == {"error": REFUSED_MESSAGE, "reason": "number_refused"}
+        assert "This number can't receive SMS" in REFUSED_MESSAGE
+        assert rental.messages() == []  # nothing was texted
+        sandbox.mark_number(rental.number, refused=False)
+        assert send(http, rental.number).status_code == 200
+        assert rental.wait_for_code(timeout=5)
+
+
+@pytest.mark.parametrize("provider", ["jesusnumber"], indirect=True)
+def test_a_dead_numbers_code_is_sent_and_never_arrives(
+    http: httpx.Client, client: otpkit.Client, sandbox: Sandbox
+) -> None:
+    with rent(client) as rental:
+        sandbox.mark_number(rental.number, dead=True)
+        response = send(http, rental.number)
+        assert response.status_code == 200, response.text  # as far as the app knows, it went
+        with pytest.raises(otpkit.CodeTimeoutError):
+            rental.wait_for_code(timeout=0.5)
+    assert rental.outcome is not None and rental.outcome.refunded
+
+
+def test_refused_rate_chooses_the_refused_numbers() -> None:
+    with (
+        otpkit.sandbox.run(throttle=None, refused_rate=0.5, auto_deliver=0.05, seed=9) as sandbox,
+        httpx.Client(base_url=sandbox.base_url, trust_env=False) as http,
+    ):
+        key = sandbox.new_api_key("jesusnumber", balance=500)
+        numbers = []
+        for _ in range(60):
+            order = http.post("/api/v1/orders", json={"product_id": 17}, headers={"X-API-Key": key})
+            numbers.append("+" + order.json()["data"]["number"])  # jesusnumber: digits only
+        reasons = [send(http, number).json().get("reason") for number in numbers]
+        sandbox.advance_clock(1)  # the stand-in SMS are due
+        orders = {o.number: o for o in sandbox.ledger(key).orders}
+    refused = [n for n, reason in zip(numbers, reasons, strict=True) if reason == "number_refused"]
+    assert 0.3 < len(refused) / len(numbers) < 0.7
+    assert refused == [n for n in numbers if orders[n].refused]
+    # The stand-in app texts no refused number either: each stays refundable.
+    assert all(orders[n].messages == 0 and orders[n].status == "pending" for n in refused)
+    assert all(orders[n].messages >= 1 for n in numbers if n not in refused)
+
+
+def test_real_world_delays_hold_back_the_demo_sites_sms() -> None:
+    with (
+        otpkit.sandbox.run(throttle=None, profile="real-world", seed=2) as sandbox,
+        httpx.Client(base_url=sandbox.base_url, trust_env=False) as http,
+    ):
+        key = sandbox.new_api_key("jesusnumber")
+        order = http.post("/api/v1/orders", json={"product_id": 17}, headers={"X-API-Key": key})
+        number = "+" + order.json()["data"]["number"]
+        assert send(http, number).status_code == 200
+        assert sandbox.ledger(key).orders[0].messages == 0  # on its way, seconds to come
+        sandbox.advance_clock(3600)
+        assert sandbox.ledger(key).orders[0].messages == 1
