@@ -34,7 +34,9 @@ class Sandbox:
     """A handle on a running sandbox: its URL, its demo keys and every control method.
 
     Both providers are served from ``base_url``: jesusnumber under ``/api/v1``, sanalnumara
-    under ``/api``. Get one from ``run()`` or ``attach()``; it is safe to share between threads.
+    under ``/api``; the app under test sends its SMS to the same origin, through Twilio's
+    ``/2010-04-01/Accounts/{sid}/Messages.json`` or a plain ``POST /_sandbox/sms``. Get one
+    from ``run()`` or ``attach()``; it is safe to share between threads.
     """
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
@@ -111,9 +113,18 @@ class Sandbox:
         """Give every new order a realistic SMS ``delay`` seconds after it is made; None: off.
 
         It stands in for the app under test, so an order that was already texted by then (by
-        the demo site or ``deliver``) gets nothing more.
+        the app through the SMS gateway, the demo site or ``deliver``) gets nothing more;
+        ``skip_auto_deliver`` spares one order.
         """
         self._call("POST", "/auto-deliver", {"delay": delay})
+
+    def skip_auto_deliver(self, order_id: str | int, *, provider: ProviderName) -> bool:
+        """No automatic SMS for this order: the app under test texts it itself.
+
+        Returns False when the automatic SMS had already arrived (too late to take back).
+        """
+        body = {"provider": _provider(provider), "order_id": str(order_id)}
+        return not self._call("POST", "/auto-deliver/skip", body)["too_late"]
 
     def advance_clock(self, seconds: float) -> datetime:
         """Move sandbox time forward (refund windows, scheduled SMS, throttle windows)."""

@@ -34,6 +34,7 @@ _NOT_FOUND: dict[str, str] = {
     "invalid_key": "no such API key",
     "unknown_order": "no such order",
     "unknown_product": "no such product or service",
+    "not_rented": "no number rented from this sandbox matches it",
 }
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -64,6 +65,19 @@ class _Deliver(_Message):
 
 class _DeliverToNumber(_Message):
     number: str
+
+
+class _AppSms(_Body):
+    """An SMS the app under test sends, as its SMS gateway would take it."""
+
+    to: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    sender: str | None = None
+
+
+class _Order(_Body):
+    provider: ProviderName
+    order_id: int | str
 
 
 class _AutoDeliver(_Body):
@@ -190,6 +204,20 @@ async def _deliver_to_number(request: Request, engine: Engine) -> Any:
     )
 
 
+async def _app_sms(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _AppSms)
+    try:
+        return engine.state.deliver_to_number(body.to, body.body, sender=body.sender)
+    except Refused:
+        raise Refused("not_rented") from None
+
+
+async def _skip_auto_deliver(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _Order)
+    too_late = engine.state.skip_auto_deliver(body.provider, body.order_id)
+    return {"provider": body.provider, "order_id": str(body.order_id), "too_late": too_late}
+
+
 async def _auto_deliver(request: Request, engine: Engine) -> Any:
     engine.state.auto_deliver = (await _parse(request, _AutoDeliver)).delay
     return _settings(engine)
@@ -266,7 +294,9 @@ def routes() -> list[BaseRoute]:
         ("POST", "/keys", _new_key),
         ("POST", "/deliver", _deliver),
         ("POST", "/deliver-to-number", _deliver_to_number),
+        ("POST", "/sms", _app_sms),
         ("POST", "/auto-deliver", _auto_deliver),
+        ("POST", "/auto-deliver/skip", _skip_auto_deliver),
         ("GET", "/clock", _clock),
         ("POST", "/clock/advance", _advance),
         ("GET", "/faults", _faults),

@@ -68,6 +68,7 @@ Reason = Literal[
     "unknown_order",
     "already_cancelled",
     "has_message",
+    "not_rented",
 ]
 
 
@@ -117,6 +118,8 @@ class Rental:
     refunds: int = 0
     refunded: Decimal = Decimal(0)
     cancelled_at: datetime | None = None
+    #: Whether the automatic SMS standing in for the app under test reached this rental.
+    auto_delivered: bool = False
 
     @property
     def expires_at(self) -> datetime | None:
@@ -394,6 +397,23 @@ class SandboxState:
                 raise Refused("unknown_order")
             return self.deliver(found[0], found[1], text, code=code, sender=sender, delay=delay)
 
+    def skip_auto_deliver(self, provider: ProviderName, order_id: str | int) -> bool:
+        """Drop the automatic SMS scheduled for a rental (the app under test texts it instead).
+
+        Returns whether the automatic SMS had already reached it: too late to take back.
+        """
+        with self.lock:
+            self.settle()
+            rental = self._find(provider, order_id)
+            if rental is None:
+                raise Refused("unknown_order")
+            self._pending = [
+                p
+                for p in self._pending
+                if not (p.automatic and (p.provider, p.order_id) == (provider, rental.id))
+            ]
+            return rental.auto_delivered
+
     def _schedule(
         self,
         rental: Rental,
@@ -442,6 +462,7 @@ class SandboxState:
         if rental.status == "cancelled" or (pending.automatic and rental.messages):
             return False
         rental.messages.append(Sms(pending.text, pending.code, pending.sender, pending.due))
+        rental.auto_delivered = rental.auto_delivered or pending.automatic
         account = self._accounts[rental.api_key]
         if rental.status == "pending":
             rental.status = "received"
