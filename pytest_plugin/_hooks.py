@@ -13,7 +13,7 @@ import pytest
 from pytest_plugin._fixtures import RENTED
 from pytest_plugin._options import add_options
 from pytest_plugin._run import SharedRun, is_worker, run_directory
-from pytest_plugin._session import describe, settings_of
+from pytest_plugin._session import describe, run_sandbox, settings_of
 
 if TYPE_CHECKING:
     import otpkit
@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 _SWEPT = pytest.StashKey[list["otpkit.SweepReport"]]()
+#: Where the run's sandbox is, in every test process (``--otp-sandbox``).
+SANDBOX_URL = "OTPKIT_SANDBOX_URL"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,8 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "otp(provider=None, product=None, country=None, timeout=None): "
-        "what the phone_number/otp fixtures rent for this test, and how long otp() waits",
+        "otp(provider=None, product=None, country=None, timeout=None, sandbox_sms=True): "
+        "what the phone_number/otp fixtures rent for this test, how long otp() waits, and "
+        "whether the sandbox texts the numbers itself (False: your app sends the SMS)",
     )
 
 
@@ -48,14 +51,42 @@ def _provider_configured(config: pytest.Config) -> bool:
     return bool(named or os.environ.get("OTPKIT_PROVIDER"))
 
 
+def _sandbox_requested(config: pytest.Config) -> bool:
+    named = config.getoption("otp_sandbox", default=None) or config.getini("otp_sandbox")
+    return bool(named or os.environ.get("OTPKIT_SANDBOX"))
+
+
+def _point_at_sandbox(config: pytest.Config, url: str) -> None:
+    """``OTPKIT_SANDBOX_URL`` in this process, so an app a test starts inherits it."""
+    before = os.environ.get(SANDBOX_URL)
+    os.environ[SANDBOX_URL] = url
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(SANDBOX_URL, None)
+        else:
+            os.environ[SANDBOX_URL] = before
+
+    config.add_cleanup(restore)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Sweep rentals that earlier, crashed runs left open (once per run, not per worker)."""
+    """With the sandbox, start it and say where it is (in every process); else sweep
+    rentals that earlier, crashed runs left open (once per run, not per worker)."""
     config = session.config
+    if _sandbox_requested(config):
+        settings = settings_of(config)
+        if settings.sandbox:
+            # Started now rather than by the first fixture: an app started before any
+            # rental must already know the URL. A fresh sandbox has nothing to sweep.
+            sandbox = run_sandbox(settings, SharedRun(run_directory(config)))
+            _point_at_sandbox(config, sandbox["url"])
+            return
     if is_worker(config) or not _provider_configured(config):
         return
     settings = settings_of(config)
     if settings.sandbox:
-        return  # a fresh sandbox has nothing to sweep
+        return
     import otpkit
 
     reports = []
@@ -112,12 +143,16 @@ def _summary(config: pytest.Config) -> list[str]:
 
         with sandbox.attach(state["sandbox"]["url"]) as control:
             for provider, key in state["sandbox"]["keys"].items():
-                ledger = control.ledger(key)
-                if ledger.orders:
+                quiet = state["sandbox"].get("quiet_keys", {}).get(provider)
+                # One line per provider: the account with the stand-in SMS and the one without.
+                ledgers = [control.ledger(k) for k in (key, quiet) if k]
+                if any(ledger.orders for ledger in ledgers):
+                    paid = sum((ledger.charged for ledger in ledgers), Decimal(0))
+                    back = sum((ledger.refunded for ledger in ledgers), Decimal(0))
                     lines.append(
-                        f"sandbox {provider}: charged {ledger.charged}, "
-                        f"refunded {ledger.refunded}, open rentals {ledger.open_rentals}, "
-                        f"double refunds {ledger.double_refunds}"
+                        f"sandbox {provider}: charged {paid}, refunded {back}, "
+                        f"open rentals {sum(ledger.open_rentals for ledger in ledgers)}, "
+                        f"double refunds {sum(ledger.double_refunds for ledger in ledgers)}"
                     )
     return lines
 

@@ -85,7 +85,8 @@ class SharedRun:
             return self._read()
 
     def sandbox(self, auto_deliver: float | None, throttle: int | None) -> dict[str, Any]:
-        """The run's sandbox (started on first use): its URL and one fresh key per provider."""
+        """The run's sandbox (started on first use): its URL and two fresh keys per provider,
+        ``keys`` and ``quiet_keys`` (whose orders never get the stand-in SMS)."""
         with self._lock:
             state = self._read()
             if "sandbox" not in state:
@@ -101,7 +102,12 @@ class SharedRun:
 
                 with sandboxes.attach(url) as control:
                     keys = {p: control.new_api_key(p) for p in sandboxes.PROVIDERS}
-                state["sandbox"] = {"url": url, "pid": pid, "keys": keys}
+                    # Tests whose app texts the number rent here: the sandbox decides at
+                    # rent time, so no stand-in SMS can slip in first.
+                    quiet = {
+                        p: control.new_api_key(p, auto_deliver=False) for p in sandboxes.PROVIDERS
+                    }
+                state["sandbox"] = {"url": url, "pid": pid, "keys": keys, "quiet_keys": quiet}
                 self._write(state)
             return dict(state["sandbox"])
 

@@ -63,12 +63,20 @@ class Sandbox:
         *,
         balance: Decimal | int | float | str | None = None,
         api_key: str | None = None,
+        auto_deliver: bool = True,
     ) -> str:
         """A fresh isolated account (default balance: 50.00 / 100, like the demo accounts).
 
-        ``api_key`` chooses its key (a recognisable canary for a secrets audit, say).
+        ``api_key`` chooses its key (a recognisable canary for a secrets audit, say);
+        ``auto_deliver=False``: its orders never get the automatic SMS (``set_auto_deliver``),
+        for tests whose app texts the number itself.
         """
-        body = {"provider": _provider(provider), "balance": _decimal(balance), "api_key": api_key}
+        body = {
+            "provider": _provider(provider),
+            "balance": _decimal(balance),
+            "api_key": api_key,
+            "auto_deliver": auto_deliver,
+        }
         return str(self._call("POST", "/keys", body)["api_key"])
 
     def deliver(
@@ -113,18 +121,10 @@ class Sandbox:
         """Give every new order a realistic SMS ``delay`` seconds after it is made; None: off.
 
         It stands in for the app under test, so an order that was already texted by then (by
-        the app through the SMS gateway, the demo site or ``deliver``) gets nothing more;
-        ``skip_auto_deliver`` spares one order.
+        the app through the SMS gateway, the demo site or ``deliver``) gets nothing more, nor
+        does an order of an account made with ``new_api_key(..., auto_deliver=False)``.
         """
         self._call("POST", "/auto-deliver", {"delay": delay})
-
-    def skip_auto_deliver(self, order_id: str | int, *, provider: ProviderName) -> bool:
-        """No automatic SMS for this order: the app under test texts it itself.
-
-        Returns False when the automatic SMS had already arrived (too late to take back).
-        """
-        body = {"provider": _provider(provider), "order_id": str(order_id)}
-        return not self._call("POST", "/auto-deliver/skip", body)["too_late"]
 
     def advance_clock(self, seconds: float) -> datetime:
         """Move sandbox time forward (refund windows, scheduled SMS, throttle windows)."""

@@ -49,6 +49,7 @@ class _NewKey(_Body):
     provider: ProviderName
     balance: Decimal | None = Field(default=None, ge=0)
     api_key: str | None = Field(default=None, min_length=8, max_length=200)
+    auto_deliver: bool = True
 
 
 class _Message(_Body):
@@ -73,11 +74,6 @@ class _AppSms(_Body):
     to: str = Field(min_length=1)
     body: str = Field(min_length=1)
     sender: str | None = None
-
-
-class _Order(_Body):
-    provider: ProviderName
-    order_id: int | str
 
 
 class _AutoDeliver(_Body):
@@ -181,7 +177,9 @@ async def _new_key(request: Request, engine: Engine) -> Any:
     body = await _parse(request, _NewKey)
     if body.api_key is not None and engine.state.account(body.provider, body.api_key):
         raise ValueError("that API key already has an account")
-    account = engine.state.create_account(body.provider, body.balance, api_key=body.api_key)
+    account = engine.state.create_account(
+        body.provider, body.balance, api_key=body.api_key, auto_deliver=body.auto_deliver
+    )
     return {"api_key": account.api_key, "provider": account.provider}
 
 
@@ -210,12 +208,6 @@ async def _app_sms(request: Request, engine: Engine) -> Any:
         return engine.state.deliver_to_number(body.to, body.body, sender=body.sender)
     except Refused:
         raise Refused("not_rented") from None
-
-
-async def _skip_auto_deliver(request: Request, engine: Engine) -> Any:
-    body = await _parse(request, _Order)
-    too_late = engine.state.skip_auto_deliver(body.provider, body.order_id)
-    return {"provider": body.provider, "order_id": str(body.order_id), "too_late": too_late}
 
 
 async def _auto_deliver(request: Request, engine: Engine) -> Any:
@@ -296,7 +288,6 @@ def routes() -> list[BaseRoute]:
         ("POST", "/deliver-to-number", _deliver_to_number),
         ("POST", "/sms", _app_sms),
         ("POST", "/auto-deliver", _auto_deliver),
-        ("POST", "/auto-deliver/skip", _skip_auto_deliver),
         ("GET", "/clock", _clock),
         ("POST", "/clock/advance", _advance),
         ("GET", "/faults", _faults),

@@ -91,6 +91,8 @@ class Account:
     held: Decimal = Decimal(0)
     spent: Decimal = Decimal(0)
     callback_url: str | None = None
+    #: False: this account's orders never get the automatic SMS (its app texts them).
+    auto_deliver: bool = True
 
 
 @dataclass
@@ -118,8 +120,6 @@ class Rental:
     refunds: int = 0
     refunded: Decimal = Decimal(0)
     cancelled_at: datetime | None = None
-    #: Whether the automatic SMS standing in for the app under test reached this rental.
-    auto_delivered: bool = False
 
     @property
     def expires_at(self) -> datetime | None:
@@ -226,15 +226,19 @@ class SandboxState:
         balance: Decimal | None = None,
         *,
         api_key: str | None = None,
+        auto_deliver: bool = True,
     ) -> Account:
-        """A new isolated account (a fresh random key unless ``api_key`` is given)."""
+        """A new isolated account (a fresh random key unless ``api_key`` is given);
+        ``auto_deliver=False`` spares its orders the automatic SMS."""
         amount = STARTING_BALANCE[provider] if balance is None else balance
         if amount < 0:
             raise ValueError("a balance cannot be negative")
         amount = self._money(provider, amount)
         with self.lock:
             key = api_key or _KEY_PREFIX[provider] + secrets.token_hex(10)
-            account = Account(provider, key, deposit=amount, balance=amount)
+            account = Account(
+                provider, key, deposit=amount, balance=amount, auto_deliver=auto_deliver
+            )
             self._accounts[key] = account
             return account
 
@@ -308,7 +312,7 @@ class SandboxState:
             rental.charges += 1
             self._rentals[(provider, rental.id)] = rental
             self._by_number[digits_of(rental.number)] = (provider, rental.id)
-            if self.auto_deliver is not None:
+            if self.auto_deliver is not None and account.auto_deliver:
                 self._schedule(rental, None, None, None, self.auto_deliver, automatic=True)
             return rental
 
@@ -397,23 +401,6 @@ class SandboxState:
                 raise Refused("unknown_order")
             return self.deliver(found[0], found[1], text, code=code, sender=sender, delay=delay)
 
-    def skip_auto_deliver(self, provider: ProviderName, order_id: str | int) -> bool:
-        """Drop the automatic SMS scheduled for a rental (the app under test texts it instead).
-
-        Returns whether the automatic SMS had already reached it: too late to take back.
-        """
-        with self.lock:
-            self.settle()
-            rental = self._find(provider, order_id)
-            if rental is None:
-                raise Refused("unknown_order")
-            self._pending = [
-                p
-                for p in self._pending
-                if not (p.automatic and (p.provider, p.order_id) == (provider, rental.id))
-            ]
-            return rental.auto_delivered
-
     def _schedule(
         self,
         rental: Rental,
@@ -462,7 +449,6 @@ class SandboxState:
         if rental.status == "cancelled" or (pending.automatic and rental.messages):
             return False
         rental.messages.append(Sms(pending.text, pending.code, pending.sender, pending.due))
-        rental.auto_delivered = rental.auto_delivered or pending.automatic
         account = self._accounts[rental.api_key]
         if rental.status == "pending":
             rental.status = "received"
