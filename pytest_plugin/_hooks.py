@@ -45,15 +45,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _provider_configured(config: pytest.Config) -> bool:
+def _may_use_otpkit(config: pytest.Config) -> bool:
     # Cheap checks first: runs that never use otpkit must not pay for importing it.
-    named = config.getoption("otp_provider", default=None) or config.getini("otp_provider")
-    return bool(named or os.environ.get("OTPKIT_PROVIDER"))
-
-
-def _sandbox_requested(config: pytest.Config) -> bool:
-    named = config.getoption("otp_sandbox", default=None) or config.getini("otp_sandbox")
-    return bool(named or os.environ.get("OTPKIT_SANDBOX"))
+    for name in ("otp_provider", "otp_sandbox"):
+        if config.getoption(name, default=None) or config.getini(name):
+            return True
+    named = os.environ.get("OTPKIT_PROVIDER") or os.environ.get("OTPKIT_SANDBOX")
+    return bool(named) or os.path.isfile(".env")  # Settings also reads a .env file
 
 
 def _point_at_sandbox(config: pytest.Config, url: str) -> None:
@@ -74,18 +72,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """With the sandbox, start it and say where it is (in every process); else sweep
     rentals that earlier, crashed runs left open (once per run, not per worker)."""
     config = session.config
-    if _sandbox_requested(config):
-        settings = settings_of(config)
-        if settings.sandbox:
-            # Started now rather than by the first fixture: an app started before any
-            # rental must already know the URL. A fresh sandbox has nothing to sweep.
-            sandbox = run_sandbox(settings, SharedRun(run_directory(config)))
-            _point_at_sandbox(config, sandbox["url"])
-            return
-    if is_worker(config) or not _provider_configured(config):
+    if not _may_use_otpkit(config):
         return
     settings = settings_of(config)
     if settings.sandbox:
+        # Started now rather than by the first fixture: an app started before any rental
+        # must already know the URL. A fresh sandbox has nothing to sweep.
+        sandbox = run_sandbox(settings, SharedRun(run_directory(config)))
+        _point_at_sandbox(config, sandbox["url"])
+        return
+    if is_worker(config) or not settings.provider:
         return
     import otpkit
 

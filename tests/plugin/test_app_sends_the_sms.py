@@ -124,3 +124,13 @@ def test_sandbox_sms_takes_a_bool(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--otp-sandbox")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*@pytest.mark.otp(sandbox_sms=...) takes True or False*"])
+
+
+def test_a_sandbox_asked_for_in_dotenv_is_exported_too(pytester: pytest.Pytester) -> None:
+    (pytester.path / ".env").write_text("OTPKIT_SANDBOX=1\n")
+    pytester.makepyfile(
+        "import os\n"
+        "def test_x(otp_sandbox):\n"
+        "    assert os.environ['OTPKIT_SANDBOX_URL'] == otp_sandbox.base_url\n"
+    )
+    run(pytester).assert_outcomes(passed=1)
