@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     sandbox_refused_rate: str | None = None
     sandbox_profile: str | None = None
     sandbox_seed: int | None = None
+    #: Whether the sandbox sends that stand-in SMS at all: off when the app under test texts
+    #: the rented numbers itself (through the sandbox's SMS gateway).
+    sandbox_sms: bool = True
     #: ``host:port`` where the pytest plugin runs the webhook receiver for push delivery.
     webhook: str | None = None
     #: A webhook receiver's inbox URL: SMS are pushed to waiters instead of only polled.

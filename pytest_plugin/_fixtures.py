@@ -1,4 +1,4 @@
-"""The fixtures: ``phone_number``, ``otp``, ``rent_phone_number`` and ``otp_client``.
+"""The fixtures: ``phone_number``, ``otp``, ``rent_phone_number``, ``otp_client``, ``otp_sandbox``.
 
 A thin skin over ``otpkit``: a fixture rents with a client, hands out a ``PhoneNumber``, and its
 teardown cancels the rental whatever the test did (failed, errored, timed out, interrupted).
@@ -16,6 +16,7 @@ from pytest_plugin._session import OtpSession
 
 if TYPE_CHECKING:
     import otpkit
+    import otpkit.sandbox
 
 __all__ = [
     "MARKER_KEYS",
@@ -23,6 +24,7 @@ __all__ = [
     "check_marker",
     "otp",
     "otp_client",
+    "otp_sandbox",
     "otp_session",
     "phone_number",
     "rent_phone_number",
@@ -49,6 +51,15 @@ def otp_session(request: pytest.FixtureRequest) -> Iterator[OtpSession]:
 def otp_client(otp_session: OtpSession) -> otpkit.Client:
     """A client of the configured provider, for direct use (``otp_client.balance()``...)."""
     return otp_session.client(None)
+
+
+@pytest.fixture(scope="session")
+def otp_sandbox(otp_session: OtpSession) -> otpkit.sandbox.Sandbox:
+    """The run's sandbox (``--otp-sandbox``): ``base_url``, ``deliver_to_number``, ``ledger``...
+
+    Its URL is also in ``OTPKIT_SANDBOX_URL``, for the app the tests start.
+    """
+    return otp_session.sandbox()
 
 
 class Otp:
@@ -91,7 +102,7 @@ class Otp:
 
 
 #: What ``@pytest.mark.otp(...)`` takes; anything else is a mistake worth saying at once.
-MARKER_KEYS = ("provider", "product", "country", "timeout")
+MARKER_KEYS = ("provider", "product", "country", "timeout", "sandbox_sms")
 
 
 def check_marker(item: pytest.Item) -> None:
@@ -118,9 +129,13 @@ def rent_phone_number(
     """A factory for tests that need several numbers; every one is cancelled at teardown.
 
     ``rent_phone_number(product=None, *, provider=None, country=None)``; unset arguments come
-    from ``@pytest.mark.otp(...)``, then from the options.
+    from ``@pytest.mark.otp(...)``, then from the options. With ``sandbox_sms=False`` in the
+    marker the sandbox sends these numbers no stand-in SMS: the app under test texts them.
     """
     marked = _marker(request)
+    sandbox_sms = marked.get("sandbox_sms", True)
+    if not isinstance(sandbox_sms, bool):
+        pytest.fail("otpkit: @pytest.mark.otp(sandbox_sms=...) takes True or False", pytrace=False)
     rented: list[otpkit.PhoneNumber] = []
 
     def rent(
@@ -130,6 +145,7 @@ def rent_phone_number(
             product or marked.get("product"),
             provider=provider or marked.get("provider"),
             country=country or marked.get("country"),
+            sandbox_sms=sandbox_sms,
         )
         rented.append(number)
         request.node.stash.setdefault(RENTED, []).append(number)

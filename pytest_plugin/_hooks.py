@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Generator
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
 from pytest_plugin._options import add_options
 from pytest_plugin._run import SharedRun, is_worker, run_directory
-from pytest_plugin._session import describe, settings_of
+from pytest_plugin._session import describe, run_sandbox, settings_of
 
 if TYPE_CHECKING:
     import otpkit
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 _SWEPT = pytest.StashKey[list["otpkit.SweepReport"]]()
+#: Where the run's sandbox is, in every test process (``--otp-sandbox``).
+SANDBOX_URL = "OTPKIT_SANDBOX_URL"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,7 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"otp({', '.join(f'{key}=None' for key in MARKER_KEYS)}): "
-        "what the phone_number/otp fixtures rent for this test, and how long otp() waits",
+        "what the phone_number/otp fixtures rent for this test, how long otp() waits, and "
+        "whether the sandbox texts the numbers itself (sandbox_sms=False: your app sends the SMS)",
     )
 
 
@@ -47,20 +51,44 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         check_marker(item)
 
 
-def _provider_configured(config: pytest.Config) -> bool:
+def _may_use_otpkit(config: pytest.Config) -> bool:
     # Cheap checks first: runs that never use otpkit must not pay for importing it.
-    named = config.getoption("otp_provider", default=None) or config.getini("otp_provider")
-    return bool(named or os.environ.get("OTPKIT_PROVIDER"))
+    for name in ("otp_provider", "otp_sandbox"):
+        if config.getoption(name, default=None) or config.getini(name):
+            return True
+    named = os.environ.get("OTPKIT_PROVIDER") or os.environ.get("OTPKIT_SANDBOX")
+    return bool(named) or os.path.isfile(".env")  # Settings also reads a .env file
+
+
+def _point_at_sandbox(config: pytest.Config, url: str) -> None:
+    """``OTPKIT_SANDBOX_URL`` in this process, so an app a test starts inherits it."""
+    before = os.environ.get(SANDBOX_URL)
+    os.environ[SANDBOX_URL] = url
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(SANDBOX_URL, None)
+        else:
+            os.environ[SANDBOX_URL] = before
+
+    config.add_cleanup(restore)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Sweep rentals that earlier, crashed runs left open (once per run, not per worker)."""
+    """With the sandbox, start it and say where it is (in every process); else sweep
+    rentals that earlier, crashed runs left open (once per run, not per worker)."""
     config = session.config
-    if is_worker(config) or not _provider_configured(config):
+    if not _may_use_otpkit(config):
         return
     settings = settings_of(config)
     if settings.sandbox:
-        return  # a fresh sandbox has nothing to sweep
+        # Started now rather than by the first fixture: an app started before any rental
+        # must already know the URL. A fresh sandbox has nothing to sweep.
+        sandbox = run_sandbox(settings, SharedRun(run_directory(config)))
+        _point_at_sandbox(config, sandbox["url"])
+        return
+    if is_worker(config) or not settings.provider:
+        return
     import otpkit
 
     reports = []
@@ -117,12 +145,16 @@ def _summary(config: pytest.Config) -> list[str]:
 
         with sandbox.attach(state["sandbox"]["url"]) as control:
             for provider, key in state["sandbox"]["keys"].items():
-                ledger = control.ledger(key)
-                if ledger.orders:
+                quiet = state["sandbox"].get("quiet_keys", {}).get(provider)
+                # One line per provider: the account with the stand-in SMS and the one without.
+                ledgers = [control.ledger(k) for k in (key, quiet) if k]
+                if any(ledger.orders for ledger in ledgers):
+                    paid = sum((ledger.charged for ledger in ledgers), Decimal(0))
+                    back = sum((ledger.refunded for ledger in ledgers), Decimal(0))
                     lines.append(
-                        f"sandbox {provider}: charged {ledger.charged}, "
-                        f"refunded {ledger.refunded}, open rentals {ledger.open_rentals}, "
-                        f"double refunds {ledger.double_refunds}"
+                        f"sandbox {provider}: charged {paid}, refunded {back}, "
+                        f"open rentals {sum(ledger.open_rentals for ledger in ledgers)}, "
+                        f"double refunds {sum(ledger.double_refunds for ledger in ledgers)}"
                     )
     return lines
 

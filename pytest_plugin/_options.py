@@ -55,6 +55,12 @@ OPTIONS = (
     Option("rate_limit", "requests per minute per API key across all workers", int, "N"),
     Option("sandbox", "run otpkit's sandbox for the session and rent from it", _flag),
     Option(
+        "sandbox_sms",
+        "whether the sandbox texts each rented number itself, standing in for your app "
+        "(--no-otp-sandbox-sms: your app sends the SMS)",
+        _flag,
+    ),
+    Option(
         "coordinator",
         "redis://host:port/db: share the request budget, rental cap, budget, journal and push "
         "with every machine of the run (a password belongs in OTPKIT_COORDINATOR instead)",
@@ -70,6 +76,12 @@ def add_options(parser: pytest.Parser) -> None:
         if option.name == "sandbox":
             group.addoption(
                 option.flag, action="store_const", const=True, dest=option.ini, help=option.help
+            )
+        elif option.name == "sandbox_sms":
+            on, off = option.flag, "--no-" + option.flag[2:]
+            group.addoption(on, action="store_const", const=True, dest=option.ini, help=option.help)
+            group.addoption(
+                off, action="store_const", const=False, dest=option.ini, help=f"see {on}"
             )
         else:
             group.addoption(option.flag, dest=option.ini, metavar=option.metavar, help=option.help)

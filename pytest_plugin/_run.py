@@ -94,7 +94,8 @@ class SharedRun:
         profile: str | None = None,
         seed: int | None = None,
     ) -> dict[str, Any]:
-        """The run's sandbox (started on first use): its URL and one fresh key per provider.
+        """The run's sandbox (started on first use): its URL and two fresh keys per provider,
+        ``keys`` and ``quiet_keys`` (whose orders never get the stand-in SMS).
 
         ``dead_rate``, ``refused_rate`` and ``profile`` are delivery-model specs as
         ``OTPKIT_SANDBOX_*`` takes them; ``seed`` makes the sandbox reproducible.
@@ -123,7 +124,12 @@ class SharedRun:
 
                 with sandboxes.attach(url) as control:
                     keys = {p: control.new_api_key(p) for p in sandboxes.PROVIDERS}
-                state["sandbox"] = {"url": url, "pid": pid, "keys": keys}
+                    # Tests whose app texts the number rent here: the sandbox decides at
+                    # rent time, so no stand-in SMS can slip in first.
+                    quiet = {
+                        p: control.new_api_key(p, auto_deliver=False) for p in sandboxes.PROVIDERS
+                    }
+                state["sandbox"] = {"url": url, "pid": pid, "keys": keys, "quiet_keys": quiet}
                 self._write(state)
             return dict(state["sandbox"])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -11,8 +11,9 @@ from pytest_plugin._run import SharedRun, run_directory
 
 if TYPE_CHECKING:
     import otpkit
+    import otpkit.sandbox
 
-__all__ = ["OtpSession", "describe", "settings_of"]
+__all__ = ["OtpSession", "describe", "run_sandbox", "settings_of"]
 
 #: What the sandbox rents when no product is configured: it has both in stock.
 _SANDBOX_PRODUCT = {"jesusnumber": "whatsapp", "sanalnumara": "whatsapp"}
@@ -26,6 +27,19 @@ def settings_of(config: pytest.Config) -> otpkit.Settings:
         return otpkit.Settings(**overrides(config))
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise pytest.UsageError(f"otpkit settings: {error}") from None
+
+
+def run_sandbox(settings: otpkit.Settings, run: SharedRun) -> dict[str, Any]:
+    """The run's sandbox (started by whichever process asks first): its URL and keys."""
+    stand_in = settings.sandbox_delay if settings.sandbox_sms else None
+    return run.sandbox(
+        stand_in,
+        settings.sandbox_throttle,
+        dead_rate=settings.sandbox_dead_rate,
+        refused_rate=settings.sandbox_refused_rate,
+        profile=settings.sandbox_profile,
+        seed=settings.sandbox_seed,
+    )
 
 
 class OtpSession:
@@ -46,6 +60,7 @@ class OtpSession:
             self.settings.journal or otpkit.default_journal_path(), run_id=self.run_id
         )
         self._clients: dict[str, otpkit.Client] = {}
+        self._sandbox: otpkit.sandbox.Sandbox | None = None
         # One catalogue lookup per product per worker, not one per test.
         self._products: dict[tuple[str, str, str | None], otpkit.Product] = {}
 
@@ -53,28 +68,27 @@ class OtpSession:
         # One clear line instead of a traceback into the plugin.
         pytest.fail(f"otpkit: {error}", pytrace=False)
 
-    def client(self, provider: str | None) -> otpkit.Client:
-        """The client of ``provider`` (default: the configured one), created once."""
+    def client(self, provider: str | None, *, quiet: bool = False) -> otpkit.Client:
+        """The client of ``provider`` (default: the configured one), created once.
+
+        ``quiet``: in the sandbox, the account whose orders get no stand-in SMS.
+        """
         import otpkit
 
         name = (provider or self.settings.provider or "").strip().lower()
         if not name and self.settings.sandbox:
             name = "jesusnumber"
-        if name in self._clients:
-            return self._clients[name]
+        quiet = quiet and self.settings.sandbox and self.settings.sandbox_sms
+        cached = f"{name} quiet" if quiet else name
+        if cached in self._clients:
+            return self._clients[cached]
         try:
             api_key, base_url = None, None
             push = None
             if self.settings.sandbox:
-                sandbox = self.run.sandbox(
-                    self.settings.sandbox_delay,
-                    self.settings.sandbox_throttle,
-                    dead_rate=self.settings.sandbox_dead_rate,
-                    refused_rate=self.settings.sandbox_refused_rate,
-                    profile=self.settings.sandbox_profile,
-                    seed=self.settings.sandbox_seed,
-                )
-                api_key, base_url = sandbox["keys"].get(name), sandbox["url"]
+                sandbox = run_sandbox(self.settings, self.run)
+                keys = sandbox["quiet_keys" if quiet else "keys"]
+                api_key, base_url = keys.get(name), sandbox["url"]
             if self.settings.webhook:
                 receiver = self.run.webhook(self.settings.webhook, self.settings.coordinator_url())
                 push = receiver["inbox"]
@@ -94,16 +108,38 @@ class OtpSession:
         except (otpkit.ConfigurationError, otpkit.CoordinatorError) as error:
             self._fail(error)
             raise  # unreachable: pytest.fail raises
-        self._clients[name] = client
+        self._clients[cached] = client
         return client
 
+    def sandbox(self) -> otpkit.sandbox.Sandbox:
+        """A handle on the run's sandbox; only with ``--otp-sandbox``."""
+        import otpkit
+        from otpkit import sandbox as sandboxes
+
+        if not self.settings.sandbox:
+            self._fail(
+                otpkit.ConfigurationError(
+                    "otp_sandbox needs the sandbox: run pytest with --otp-sandbox "
+                    "(or set OTPKIT_SANDBOX=1)"
+                )
+            )
+        if self._sandbox is None:
+            self._sandbox = sandboxes.attach(run_sandbox(self.settings, self.run)["url"])
+        return self._sandbox
+
     def rent(
-        self, product: str | None, *, provider: str | None, country: str | None
+        self,
+        product: str | None,
+        *,
+        provider: str | None,
+        country: str | None,
+        sandbox_sms: bool = True,
     ) -> otpkit.PhoneNumber:
-        """Rent a number and wrap it as a ``PhoneNumber``."""
+        """Rent a number and wrap it as a ``PhoneNumber``; ``sandbox_sms=False``: the sandbox
+        sends it no stand-in SMS (the app under test texts it)."""
         import otpkit
 
-        client = self.client(provider)
+        client = self.client(provider, quiet=not sandbox_sms)
         wanted = product or self.settings.product
         if wanted is None and self.settings.sandbox:
             wanted = _SANDBOX_PRODUCT[client.provider_name]
@@ -140,6 +176,8 @@ class OtpSession:
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
+        if self._sandbox is not None:
+            self._sandbox.close()
 
 
 def describe(number: otpkit.PhoneNumber) -> str:

@@ -1,4 +1,5 @@
-"""The ASGI application: both providers, the control API and the demo site on one origin."""
+"""The ASGI application: both providers, an SMS gateway, the control API and the demo site on
+one origin."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from otpkit.sandbox import _control, _demo_site, _jesusnumber, _sanalnumara
+from otpkit.sandbox import _control, _demo_site, _jesusnumber, _sanalnumara, _twilio
 from otpkit.sandbox._engine import Engine
 
 __all__ = ["create_app"]
@@ -25,6 +26,7 @@ def create_app(engine: Engine) -> Starlette:
         routes=[
             *_jesusnumber.routes(),
             *_sanalnumara.routes(),
+            *_twilio.routes(),
             *_control.routes(),
             *_demo_site.routes(engine),
         ],

@@ -36,7 +36,9 @@ class Sandbox:
     """A handle on a running sandbox: its URL, its demo keys and every control method.
 
     Both providers are served from ``base_url``: jesusnumber under ``/api/v1``, sanalnumara
-    under ``/api``. Get one from ``run()`` or ``attach()``; it is safe to share between threads.
+    under ``/api``; the app under test sends its SMS to the same origin, through Twilio's
+    ``/2010-04-01/Accounts/{sid}/Messages.json`` or a plain ``POST /_sandbox/sms``. Get one
+    from ``run()`` or ``attach()``; it is safe to share between threads.
     """
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
@@ -63,12 +65,20 @@ class Sandbox:
         *,
         balance: Decimal | int | float | str | None = None,
         api_key: str | None = None,
+        auto_deliver: bool = True,
     ) -> str:
         """A fresh isolated account (default balance: 50.00 / 100, like the demo accounts).
 
-        ``api_key`` chooses its key (a recognisable canary for a secrets audit, say).
+        ``api_key`` chooses its key (a recognisable canary for a secrets audit, say);
+        ``auto_deliver=False``: its orders never get the automatic SMS (``set_auto_deliver``),
+        for tests whose app texts the number itself.
         """
-        body = {"provider": _provider(provider), "balance": _decimal(balance), "api_key": api_key}
+        body = {
+            "provider": _provider(provider),
+            "balance": _decimal(balance),
+            "api_key": api_key,
+            "auto_deliver": auto_deliver,
+        }
         return str(self._call("POST", "/keys", body)["api_key"])
 
     def deliver(
@@ -113,7 +123,8 @@ class Sandbox:
         """Give every new order a realistic SMS ``delay`` seconds after it is made; None: off.
 
         It stands in for the app under test, so an order that was already texted by then (by
-        the demo site or ``deliver``) gets nothing more.
+        the app through the SMS gateway, the demo site or ``deliver``) gets nothing more, nor
+        does an order of an account made with ``new_api_key(..., auto_deliver=False)``.
         """
         self._call("POST", "/auto-deliver", {"delay": delay})
 

@@ -35,6 +35,7 @@ _NOT_FOUND: dict[str, str] = {
     "invalid_key": "no such API key",
     "unknown_order": "no such order",
     "unknown_product": "no such product or service",
+    "not_rented": "no number rented from this sandbox matches it",
 }
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -49,6 +50,7 @@ class _NewKey(_Body):
     provider: ProviderName
     balance: Decimal | None = Field(default=None, ge=0)
     api_key: str | None = Field(default=None, min_length=8, max_length=200)
+    auto_deliver: bool = True
 
 
 class _Message(_Body):
@@ -65,6 +67,14 @@ class _Deliver(_Message):
 
 class _DeliverToNumber(_Message):
     number: str
+
+
+class _AppSms(_Body):
+    """An SMS the app under test sends, as its SMS gateway would take it."""
+
+    to: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    sender: str | None = None
 
 
 class _AutoDeliver(_Body):
@@ -182,7 +192,9 @@ async def _new_key(request: Request, engine: Engine) -> Any:
     body = await _parse(request, _NewKey)
     if body.api_key is not None and engine.state.account(body.provider, body.api_key):
         raise ValueError("that API key already has an account")
-    account = engine.state.create_account(body.provider, body.balance, api_key=body.api_key)
+    account = engine.state.create_account(
+        body.provider, body.balance, api_key=body.api_key, auto_deliver=body.auto_deliver
+    )
     return {"api_key": account.api_key, "provider": account.provider}
 
 
@@ -203,6 +215,14 @@ async def _deliver_to_number(request: Request, engine: Engine) -> Any:
     return engine.state.deliver_to_number(
         body.number, body.text, code=body.code, sender=body.sender, delay=body.delay
     )
+
+
+async def _app_sms(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _AppSms)
+    try:
+        return engine.state.deliver_to_number(body.to, body.body, sender=body.sender)
+    except Refused:
+        raise Refused("not_rented") from None
 
 
 async def _auto_deliver(request: Request, engine: Engine) -> Any:
@@ -297,6 +317,7 @@ def routes() -> list[BaseRoute]:
         ("POST", "/keys", _new_key),
         ("POST", "/deliver", _deliver),
         ("POST", "/deliver-to-number", _deliver_to_number),
+        ("POST", "/sms", _app_sms),
         ("POST", "/auto-deliver", _auto_deliver),
         ("GET", "/clock", _clock),
         ("POST", "/clock/advance", _advance),

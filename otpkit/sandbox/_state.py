@@ -69,6 +69,7 @@ Reason = Literal[
     "unknown_order",
     "already_cancelled",
     "has_message",
+    "not_rented",
 ]
 
 
@@ -91,6 +92,8 @@ class Account:
     held: Decimal = Decimal(0)
     spent: Decimal = Decimal(0)
     callback_url: str | None = None
+    #: False: this account's orders never get the automatic SMS (its app texts them).
+    auto_deliver: bool = True
 
 
 @dataclass
@@ -268,15 +271,19 @@ class SandboxState:
         balance: Decimal | None = None,
         *,
         api_key: str | None = None,
+        auto_deliver: bool = True,
     ) -> Account:
-        """A new isolated account (a fresh random key unless ``api_key`` is given)."""
+        """A new isolated account (a fresh random key unless ``api_key`` is given);
+        ``auto_deliver=False`` spares its orders the automatic SMS."""
         amount = STARTING_BALANCE[provider] if balance is None else balance
         if amount < 0:
             raise ValueError("a balance cannot be negative")
         amount = self._money(provider, amount)
         with self.lock:
             key = api_key or _KEY_PREFIX[provider] + secrets.token_hex(10)
-            account = Account(provider, key, deposit=amount, balance=amount)
+            account = Account(
+                provider, key, deposit=amount, balance=amount, auto_deliver=auto_deliver
+            )
             self._accounts[key] = account
             return account
 
@@ -352,7 +359,7 @@ class SandboxState:
             self._rentals[(provider, rental.id)] = rental
             self._by_number[digits_of(rental.number)] = (provider, rental.id)
             # The stand-in plays the app under test, which texts nothing to a number it refuses.
-            if self.auto_deliver is not None and not rental.fate.refused:
+            if self.auto_deliver is not None and account.auto_deliver and not rental.fate.refused:
                 delay = self._app_delay(rental, self.auto_deliver)
                 self._schedule(rental, None, None, None, delay, automatic=True)
             return rental
