@@ -25,6 +25,7 @@ from otpkit._errors import (
     InsufficientBalanceError,
     MalformedResponseError,
     NetworkError,
+    NumberRejectedError,
     OrderNotFoundError,
     OtpkitError,
     OutOfStockError,
@@ -38,6 +39,7 @@ from otpkit._errors import (
     RequestTimeoutError,
     ServerError,
     ValidationError,
+    VerificationFailedError,
 )
 
 if TYPE_CHECKING:
@@ -158,6 +160,7 @@ __all__ = [
     "MalformedResponseError",
     "Message",
     "NetworkError",
+    "NumberRejectedError",
     "Order",
     "OrderNotFoundError",
     "OrdersPage",
@@ -182,6 +185,7 @@ __all__ = [
     "SweepReport",
     "SweptRental",
     "ValidationError",
+    "VerificationFailedError",
     "__version__",
     "connect",
     "connect_async",

@@ -7,6 +7,8 @@ Every failure a user can meet is one of these; none of their messages ever conta
     ├── BudgetExceededError           a rental would push net spend over the budget
     ├── RentalCapError                no rental slot freed up in time (also a TimeoutError)
     ├── CodeTimeoutError              no code before the deadline (also a built-in TimeoutError)
+    │   └── VerificationFailedError   every attempt of a rotation failed (lists them)
+    ├── NumberRejectedError           the app under test refused the number: try another one
     ├── CoordinatorError              the Redis coordinator (OTPKIT_COORDINATOR) failed or is away
     └── ProviderError                 the provider answered (or failed to) in a way we cannot use
         ├── AuthenticationError       invalid or inactive API key
@@ -50,6 +52,7 @@ __all__ = [
     "InsufficientBalanceError",
     "MalformedResponseError",
     "NetworkError",
+    "NumberRejectedError",
     "OrderNotFoundError",
     "OtpkitError",
     "OutOfStockError",
@@ -63,6 +66,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "ValidationError",
+    "VerificationFailedError",
 ]
 
 
@@ -119,6 +123,27 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
         self.polls = polls
         self.requests = requests
         self.problems = dict(problems or {})
+
+
+class VerificationFailedError(CodeTimeoutError):
+    """Every attempt of a verification with rotation failed; ``attempts`` says how each went
+    (number, provider, how long, why it was dropped, the refund)."""
+
+    def __init__(
+        self, message: str, *, attempts: Sequence[object] = (), waited: float = 0.0
+    ) -> None:
+        super().__init__(message, waited=waited)
+        self.attempts = list(attempts)
+
+
+class NumberRejectedError(OtpkitError):
+    """The app under test refused the rented number ("this number can't be used"): rotation
+    cancels it (refunded: no SMS came) and goes on with a fresh one."""
+
+    def __init__(self, message: str, *, number: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.number = number
+        self.reason = reason
 
 
 class CoordinatorError(OtpkitError):
