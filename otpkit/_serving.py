@@ -6,20 +6,18 @@ one), and the server runs its own event loop, so callers need none and may be sy
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
-import tempfile
 import threading
 import time
-from pathlib import Path
 from types import FrameType, TracebackType
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from otpkit._errors import OtpkitError
+from otpkit._private import write_atomically
 
 __all__ = ["BackgroundServer", "bind", "url_host", "wait_until_stopped", "write_atomically"]
 
@@ -113,20 +111,6 @@ class BackgroundServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never sees it empty or half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def wait_until_stopped() -> None:

@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from otpkit._private import FILE_MODE, private_file, write_atomically
+
 __all__ = ["SharedRun", "run_directory"]
 
 _STATE = "otpkit-run.json"
@@ -51,7 +53,7 @@ class SharedRun:
     def __init__(self, directory: Path, run_id: str | None = None) -> None:
         self.directory = directory
         self._preferred_run_id = run_id
-        self._lock = FileLock(directory / "otpkit-run.lock")
+        self._lock = FileLock(directory / "otpkit-run.lock", mode=FILE_MODE)
         self._path = directory / _STATE
 
     def _read(self) -> dict[str, Any]:
@@ -61,9 +63,8 @@ class SharedRun:
         return {}
 
     def _write(self, state: dict[str, Any]) -> None:
-        temporary = self._path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state))
-        temporary.replace(self._path)
+        # Owner-only: it holds the sandbox keys and the inbox token.
+        write_atomically(self._path, json.dumps(state))
 
     @property
     def run_id(self) -> str:
@@ -137,7 +138,7 @@ class SharedRun:
 
 def _start(command: list[str], ready: Path, log: Path, env: dict[str, str] | None = None) -> int:
     ready.unlink(missing_ok=True)
-    with log.open("ab") as output:
+    with open(private_file(log), "ab") as output:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
