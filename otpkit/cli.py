@@ -7,6 +7,7 @@ lists); ``--provider`` and ``--base-url`` may be given to pick among configured 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,17 @@ Command = Callable[[argparse.Namespace], int]
 
 def _client(args: argparse.Namespace) -> Client:
     return connect(args.provider, base_url=args.base_url, settings=Settings())
+
+
+def _seconds(text: str) -> float:
+    """A ``--timeout``: finite and above 0 (NaN or -5 would time out at once)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return seconds
 
 
 def _money(value: object) -> str:
@@ -228,11 +240,11 @@ def _parser() -> argparse.ArgumentParser:
     rent.add_argument("product")
     rent.add_argument("--country", help="the country to rent in")
     rent.add_argument("--wait", action="store_true", help="wait for the code, then cancel")
-    rent.add_argument("--timeout", type=float, help="seconds to wait (default OTPKIT_TIMEOUT)")
+    rent.add_argument("--timeout", type=_seconds, help="seconds to wait (default OTPKIT_TIMEOUT)")
 
     wait = command("wait", cmd_wait, "wait for the code of a rented number")
     wait.add_argument("order_id")
-    wait.add_argument("--timeout", type=float, help="seconds to wait (default OTPKIT_TIMEOUT)")
+    wait.add_argument("--timeout", type=_seconds, help="seconds to wait (default OTPKIT_TIMEOUT)")
 
     cancel = command("cancel", cmd_cancel, "cancel a rented number (refunds if eligible)")
     cancel.add_argument("order_id")
@@ -288,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except OtpkitError as error:
-        _err.print(f"[red]error:[/] {escape(redact(str(error)))}")
+        _err.print(f"[red]error:[/] {escape(redact(str(error)))}", soft_wrap=True)  # one line
         return 2
     except KeyboardInterrupt:
         _err.print("interrupted")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_plugin._options import overrides
+from pytest_plugin._options import OPTIONS, overrides
 from pytest_plugin._run import SharedRun, run_directory
 
 if TYPE_CHECKING:
@@ -22,11 +22,20 @@ _SANDBOX_PRODUCT = {"jesusnumber": "whatsapp", "sanalnumara": "whatsapp"}
 def settings_of(config: pytest.Config) -> otpkit.Settings:
     """The merged settings: command line > ini > environment (and ``.env``) > defaults."""
     import otpkit
+    from otpkit._settings import InvalidSettingError
 
+    given = overrides(config)
     try:
-        return otpkit.Settings(**overrides(config))
-    except ValueError as error:  # pydantic's ValidationError is a ValueError
-        raise pytest.UsageError(f"otpkit settings: {error}") from None
+        return otpkit.Settings(**given)
+    except InvalidSettingError as error:
+        # One line naming what the user set: the option when it came from one.
+        option = next((o for o in OPTIONS if o.name == error.field and o.name in given), None)
+        if option is None:
+            raise pytest.UsageError(f"otpkit: {error}") from None
+        shown = "" if error.value is None else f", got {error.value!r}"
+        raise pytest.UsageError(
+            f"otpkit: {option.flag} / {option.ini} must be {error.accepts}{shown}"
+        ) from None
 
 
 class OtpSession:
