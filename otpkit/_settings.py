@@ -122,8 +122,11 @@ class Settings(BaseSettings):
     webhook: str | None = None
     #: A webhook receiver's inbox URL: SMS are pushed to waiters instead of only polled.
     push_url: str | None = None
-    #: The receiver's shared secret: its routes sit under ``/<secret>/``.
-    webhook_secret: str | None = None
+    #: The receiver's shared secret: its callback sits under ``/<secret>/``.
+    webhook_secret: SecretStr | None = None
+    #: The credential of the receiver's inbox, which waiters read (never the callback's
+    #: secret); ``otpkit webhook serve`` generates one when unset.
+    inbox_token: SecretStr | None = None
 
     @field_validator("provider")
     @classmethod

@@ -205,12 +205,15 @@ def cmd_webhook_serve(args: argparse.Namespace) -> int:
     from otpkit import webhook
 
     settings = Settings()
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    token = settings.inbox_token.get_secret_value() if settings.inbox_token else None
     webhook.serve(
         args.host,
         args.port,
-        secret=settings.webhook_secret,
+        secret=secret or None,
         ready_file=args.ready_file,
         coordinator=settings.coordinator_url(),
+        inbox_token=token or None,
     )
     return 0
 
@@ -284,7 +287,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     receiver.add_argument("--host", default="127.0.0.1")
     receiver.add_argument("--port", type=int, default=8765)
-    receiver.add_argument("--ready-file", type=Path, help="write the inbox URL here once listening")
+    receiver.add_argument(
+        "--ready-file",
+        type=Path,
+        help="once listening, write the inbox URL, its token and the callback URL here (JSON, "
+        "owner-only); the inbox token is OTPKIT_INBOX_TOKEN, or generated",
+    )
     receiver.set_defaults(handler=cmd_webhook_serve)
     return parser
 

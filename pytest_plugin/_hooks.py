@@ -12,8 +12,8 @@ import pytest
 
 from pytest_plugin._fixtures import RENTED
 from pytest_plugin._options import add_options
-from pytest_plugin._run import SharedRun, is_worker, run_directory
-from pytest_plugin._session import describe, settings_of
+from pytest_plugin._run import SharedRun, check_webhook_address, is_worker, run_directory
+from pytest_plugin._session import describe, settings_of, webhook_secret
 
 if TYPE_CHECKING:
     import otpkit
@@ -48,10 +48,22 @@ def _provider_configured(config: pytest.Config) -> bool:
     return bool(named or os.environ.get("OTPKIT_PROVIDER"))
 
 
+def _webhook_configured(config: pytest.Config) -> bool:
+    named = config.getoption("otp_webhook", default=None) or config.getini("otp_webhook")
+    return bool(named or os.environ.get("OTPKIT_WEBHOOK"))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Sweep rentals that earlier, crashed runs left open (once per run, not per worker)."""
     config = session.config
-    if is_worker(config) or not _provider_configured(config):
+    if is_worker(config):
+        return
+    if _webhook_configured(config):
+        # Refused at once, not when the first test rents: an open receiver takes forged codes.
+        settings = settings_of(config)
+        if settings.webhook:
+            check_webhook_address(settings.webhook, webhook_secret(settings))
+    if not _provider_configured(config):
         return
     settings = settings_of(config)
     if settings.sandbox:

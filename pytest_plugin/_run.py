@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from otpkit._private import FILE_MODE, private_file, write_atomically
 
-__all__ = ["SharedRun", "run_directory"]
+__all__ = ["SharedRun", "check_webhook_address", "run_directory"]
 
 _STATE = "otpkit-run.json"
 _READY_TIMEOUT = 30.0
@@ -106,23 +106,28 @@ class SharedRun:
                 self._write(state)
             return dict(state["sandbox"])
 
-    def webhook(self, address: str, coordinator: str | None = None) -> dict[str, Any]:
-        """The run's push receiver on ``host:port`` (started on first use); with
-        ``coordinator`` it publishes what it receives to every machine."""
+    def webhook(
+        self, address: str, coordinator: str | None = None, secret: str | None = None
+    ) -> dict[str, Any]:
+        """The run's push receiver on ``host:port`` (started on first use): its ``inbox``,
+        ``inbox_token`` and ``callback``. With ``coordinator`` it publishes what it receives
+        to every machine; beyond loopback it needs the callback ``secret``."""
         with self._lock:
             state = self._read()
             if "webhook" not in state:
-                host, _, port = address.rpartition(":")
-                if not host or not port.isdigit():
-                    raise pytest.UsageError(f"--otp-webhook wants HOST:PORT, got {address!r}")
-                ready = self.directory / "webhook.url"
+                host, port = check_webhook_address(address, secret)
+                ready = self.directory / "webhook.json"
                 command = [sys.executable, "-m", "otpkit.cli", "webhook", "serve"]
                 command += ["--host", host, "--port", port, "--ready-file", str(ready)]
-                env = {**os.environ, "OTPKIT_COORDINATOR": coordinator} if coordinator else None
+                env = dict(os.environ)
+                if coordinator:
+                    env["OTPKIT_COORDINATOR"] = coordinator
+                if secret:
+                    env["OTPKIT_WEBHOOK_SECRET"] = secret
                 pid = _start(command, ready, self.directory / "webhook.log", env)
-                inbox = ready.read_text().strip()
-                callback = inbox.replace("/_otpkit/inbox", "/api/callback")
-                state["webhook"] = {"inbox": inbox, "callback": callback, "pid": pid}
+                # The inbox token reaches the workers through this owner-only state only.
+                started = json.loads(ready.read_text())
+                state["webhook"] = {**started, "pid": pid}
                 self._write(state)
             return dict(state["webhook"])
 
@@ -134,6 +139,22 @@ class SharedRun:
                 pid = state.get(part, {}).get("pid")
                 if pid:
                     _stop(int(pid))
+
+
+def check_webhook_address(address: str, secret: str | None) -> tuple[str, str]:
+    """``--otp-webhook``'s host and port; a ``UsageError`` for a malformed address or one
+    beyond loopback without a secret."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise pytest.UsageError(f"otpkit: --otp-webhook wants HOST:PORT, got {address!r}")
+    from otpkit._errors import ConfigurationError
+    from otpkit.webhook import refuse_open_bind
+
+    try:
+        refuse_open_bind(host, secret)
+    except ConfigurationError as error:
+        raise pytest.UsageError(f"otpkit: --otp-webhook {address}: {error}") from None
+    return host, port
 
 
 def _start(command: list[str], ready: Path, log: Path, env: dict[str, str] | None = None) -> int:

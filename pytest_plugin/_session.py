@@ -13,7 +13,7 @@ from pytest_plugin._run import SharedRun, run_directory
 if TYPE_CHECKING:
     import otpkit
 
-__all__ = ["OtpSession", "describe", "settings_of"]
+__all__ = ["OtpSession", "describe", "settings_of", "webhook_secret"]
 
 #: What the sandbox rents when no product is configured: it has both in stock.
 _SANDBOX_PRODUCT = {"jesusnumber": "whatsapp", "sanalnumara": "whatsapp"}
@@ -72,17 +72,23 @@ class OtpSession:
             name = "jesusnumber"
         if name in self._clients:
             return self._clients[name]
+        from otpkit._push import InboxAddress
+
         try:
             api_key, base_url = None, None
-            push = None
+            push: InboxAddress | None = None
             if self.settings.sandbox:
                 sandbox = self.run.sandbox(
                     self.settings.sandbox_delay, self.settings.sandbox_throttle
                 )
                 api_key, base_url = sandbox["keys"].get(name), sandbox["url"]
             if self.settings.webhook:
-                receiver = self.run.webhook(self.settings.webhook, self.settings.coordinator_url())
-                push = receiver["inbox"]
+                receiver = self.run.webhook(
+                    self.settings.webhook,
+                    self.settings.coordinator_url(),
+                    webhook_secret(self.settings),
+                )
+                push = InboxAddress(receiver["inbox"], receiver["inbox_token"])
                 if self.settings.sandbox and api_key and name == "jesusnumber":
                     from otpkit import sandbox as sandboxes
 
@@ -148,6 +154,12 @@ class OtpSession:
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
+
+
+def webhook_secret(settings: otpkit.Settings) -> str | None:
+    """The callback's secret (``OTPKIT_WEBHOOK_SECRET``), if any."""
+    secret = settings.webhook_secret
+    return secret.get_secret_value() or None if secret else None
 
 
 def describe(number: otpkit.PhoneNumber) -> str:
