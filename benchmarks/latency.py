@@ -10,7 +10,7 @@ Modes (each OTP rents a number, asks the sandbox to deliver an SMS ``--delay`` s
 waits for the code, and cancels):
 
 - ``push``: jesusnumber with ``sandbox.set_callback_url(key, receiver.callback_url)`` and a client
-  made with ``push=receiver.inbox_url``; ``rental.wait_for_code()`` is woken by the push.
+  made with ``push=receiver``; ``rental.wait_for_code()`` is woken by the push.
 - ``poll``: a plain client of jesusnumber and of sanalnumara; ``rental.wait_for_code()`` polls
   on otpkit's own schedule (``otpkit._waiting.POLLING``).
 - ``naive``: the loop a QA engineer would write by hand, the baseline:
@@ -73,6 +73,7 @@ import otpkit
 import otpkit.sandbox
 import otpkit.webhook
 from otpkit import Client, Product, Settings
+from otpkit._push import InboxAddress
 from otpkit.sandbox import ProviderName, Sandbox
 
 Mode = Literal["push", "poll", "naive"]
@@ -171,11 +172,16 @@ class Context:
     naive_interval: float
     callback_url: str | None = None
     inbox_url: str | None = None
+    inbox_token: str | None = None
     wall_minus_mono: float = 0.0
 
 
 def connect(
-    sandbox: Sandbox, settings: Settings, provider: ProviderName, key: str, push: str | None = None
+    sandbox: Sandbox,
+    settings: Settings,
+    provider: ProviderName,
+    key: str,
+    push: InboxAddress | None = None,
 ) -> Client:
     return otpkit.connect(
         provider,
@@ -210,8 +216,9 @@ def one_otp(ctx: Context, mode: Mode, provider: ProviderName) -> Sample:
         push = None
         if mode == "push":
             assert ctx.callback_url is not None and ctx.inbox_url is not None
+            assert ctx.inbox_token is not None
             sandbox.set_callback_url(key, ctx.callback_url)
-            push = ctx.inbox_url
+            push = InboxAddress(ctx.inbox_url, ctx.inbox_token)
         before = requests_of(sandbox, key)
         client = connect(sandbox, ctx.settings, provider, key, push)
         with client, client.rent(ctx.products[provider]) as rental:
@@ -403,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             naive_interval=args.naive_interval,
             callback_url=rx.callback_url if rx is not None else None,
             inbox_url=rx.inbox_url if rx is not None else None,
+            inbox_token=rx.inbox_token if rx is not None else None,
             wall_minus_mono=time.time() - time.monotonic(),
         )
         calibrate(ctx, CALIBRATION_SAMPLES)

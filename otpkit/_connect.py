@@ -16,7 +16,7 @@ from otpkit._driver import RentalPolicy
 from otpkit._errors import ConfigurationError
 from otpkit._journal import Journal, RentalJournal, default_journal_path
 from otpkit._limiter import SharedRequestLimiter
-from otpkit._push import Inbox, PushInbox
+from otpkit._push import Inbox, InboxSource, PushInbox
 from otpkit._redact import Secret
 from otpkit._run_id import ci_run_id
 from otpkit._settings import Settings
@@ -46,7 +46,7 @@ def _provider(
 
 
 JournalChoice = RentalJournal | Path | str | Literal[False] | None
-PushChoice = Inbox | str | None
+PushChoice = Inbox | InboxSource | str | None
 
 
 def _policy(
@@ -62,6 +62,11 @@ def _policy(
         # With a coordinator, the run is the CI run: one budget for all its machines.
         journal = Journal(journal, run_id=ci_run_id() if settings.coordinator else None)
     push = push if push is not None else settings.push_url
+    token = settings.inbox_token.get_secret_value() if settings.inbox_token else None
+    if not isinstance(push, str) and isinstance(push, InboxSource):
+        # A receiver: its inbox URL, and the token it wants.
+        source: InboxSource = push
+        push, token = source.inbox_url, source.inbox_token
     closers: tuple[Callable[[], None], ...] = ()
     if settings.coordinator:  # an empty OTPKIT_COORDINATOR= is off too
         # Imported here: only runs that configure a coordinator load redis.
@@ -73,7 +78,7 @@ def _policy(
     else:
         shared = journal or None
         if isinstance(push, str):
-            opened = PushInbox(push)
+            opened = PushInbox(push, token=token)
             inbox, closers = opened, (opened.close,)  # opened here, so closed with the client
         else:
             inbox = push
@@ -136,7 +141,8 @@ def connect(
 
     ``journal`` is where rentals are recorded for the sweep (a path, a ``Journal``, or False
     for none; default ``OTPKIT_JOURNAL`` or the user state directory); ``budget`` caps net
-    spend; ``push`` is a webhook receiver's inbox URL for push delivery of SMS.
+    spend; ``push`` switches on push delivery of SMS: a running ``otpkit.webhook`` receiver,
+    or its inbox URL (its token then comes from ``OTPKIT_INBOX_TOKEN``).
 
     >>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
     ...     with client.rent(client.find_product("whatsapp")) as rental:

@@ -10,6 +10,7 @@ Every failure a user can meet is one of these; none of their messages ever conta
     │   └── VerificationFailedError   every attempt of a rotation failed (lists them)
     ├── NumberRejectedError           the app under test refused the number: try another one
     ├── CoordinatorError              the Redis coordinator (OTPKIT_COORDINATOR) failed or is away
+    ├── JournalError                  the rental journal could not be written (disk, I/O, lock)
     └── ProviderError                 the provider answered (or failed to) in a way we cannot use
         ├── AuthenticationError       invalid or inactive API key
         ├── InsufficientBalanceError  not enough money for the order
@@ -50,6 +51,7 @@ __all__ = [
     "CoordinatorError",
     "CoordinatorWarning",
     "InsufficientBalanceError",
+    "JournalError",
     "MalformedResponseError",
     "NetworkError",
     "NumberRejectedError",
@@ -151,6 +153,15 @@ class CoordinatorError(OtpkitError):
 
     Raised before anything is rented or charged; rentals already made go on without it (see
     ``CoordinatorWarning``) and stay in the local journal, so none is ever lost.
+    """
+
+
+class JournalError(OtpkitError):
+    """The rental journal could not be read or written: disk full, an I/O error, or its lock
+    held by another process for longer than the journal waits.
+
+    Raised before ordering, it refuses the rental before any money moves; raised once the
+    order was placed, the order has already been cancelled (the message says how it went).
     """
 
 

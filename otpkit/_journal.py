@@ -4,6 +4,8 @@ A row is written *before* the order request is sent and updated at each step, so
 dies at any moment leaves enough behind for ``otpkit sweep`` to cancel what it rented. State
 changes that must happen once (claiming a rental to sweep it, reserving budget) are single
 ``BEGIN IMMEDIATE`` transactions, so two processes can never both win. No API key is stored.
+The file and the directories otpkit creates for it are owner-only. Any SQLite or I/O failure
+is a ``JournalError``.
 
     requesting ──> open ──> closed          (cancelled, refunded or not)
          │           ├────> cancel_failed   (left for the sweep)
@@ -20,7 +22,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +30,8 @@ from typing import Protocol
 
 import platformdirs
 
-from otpkit._errors import BudgetExceededError, ConfigurationError
+from otpkit._errors import BudgetExceededError, ConfigurationError, JournalError
+from otpkit._private import private_file
 
 __all__ = [
     "Journal",
@@ -221,32 +224,41 @@ def process_alive(pid: int) -> bool:
 
 
 class Journal:
-    """The rental journal at ``path`` (created on first use)."""
+    """The rental journal at ``path`` (created owner-only on first use); ``lock_timeout`` is
+    how long a write waits for another process's lock before it fails with ``JournalError``."""
 
-    def __init__(self, path: Path | str, *, run_id: str | None = None) -> None:
+    def __init__(
+        self, path: Path | str, *, run_id: str | None = None, lock_timeout: float = 30.0
+    ) -> None:
         self.path = Path(path).expanduser()
         self.run_id = run_id or _PROCESS_RUN_ID
         self.host = socket.gethostname()
+        self._lock_timeout = lock_timeout
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Created before SQLite opens it: SQLite gives its -wal and -shm files its mode.
+            private_file(self.path)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, JournalError) as error:
             raise ConfigurationError(
                 f"cannot open the rental journal {self.path}: {error}"
             ) from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # A connection per operation: safe across threads and forks, and cheap for SQLite.
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        db.row_factory = sqlite3.Row
+        """A connection for one operation; the one place SQLite's errors become ours."""
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+            # A connection per operation: safe across threads and forks, and cheap for SQLite.
+            db = sqlite3.connect(self.path, timeout=self._lock_timeout, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(f"PRAGMA busy_timeout={int(self._lock_timeout * 1000)}")
+                yield db
+            finally:
+                db.close()
+        except (sqlite3.Error, OSError) as error:
+            raise JournalError(f"the rental journal {self.path} failed: {error}") from error
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -255,7 +267,9 @@ class Journal:
             try:
                 yield db
             except BaseException:
-                db.execute("ROLLBACK")
+                # SQLite may have rolled back already (disk full): the first error is the one.
+                with suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 

@@ -12,6 +12,8 @@ import hashlib
 from pathlib import Path
 from typing import Protocol
 
+from otpkit._private import private_directory
+
 __all__ = ["RequestLimiter", "SharedRequestLimiter"]
 
 
@@ -35,7 +37,7 @@ class SharedRequestLimiter:
         # Imported here: only runs that share a budget pay for pyrate-limiter's import.
         from pyrate_limiter import Duration, Limiter, Rate, SQLiteBucket
 
-        directory.mkdir(parents=True, exist_ok=True)
+        private_directory(directory)
         self._name = key_name(api_key)
         bucket = SQLiteBucket.init_from_file(
             [Rate(per_minute, Duration.MINUTE)],

@@ -1,7 +1,9 @@
 """The waiter's side of push delivery: long-polls a webhook receiver's inbox over HTTP.
 
 Used the same way from the receiver's own process and from any other (pytest-xdist workers), so
-there is one mechanism, not two. Never sees an API key.
+there is one mechanism, not two. Never sees an API key. The inbox wants its own credential (not
+the callback's secret), sent as an ``Authorization: Bearer`` header so it stays out of URLs and
+the logs they end up in.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import asyncio
 import contextlib
 import time
 import weakref
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -18,7 +21,7 @@ from otpkit._extract import choose_code
 from otpkit._models import Message
 from otpkit.providers._parsing import as_datetime, as_text
 
-__all__ = ["Inbox", "PushInbox"]
+__all__ = ["Inbox", "InboxAddress", "InboxSource", "PushInbox"]
 
 # The receiver answers a long poll when its time is up; a little slack covers the trip back,
 # and no more: a wait must end at its deadline even when the receiver hangs.
@@ -39,11 +42,33 @@ class Inbox(Protocol):
     async def wait_async(self, order_id: str, seconds: float) -> None: ...
 
 
-class PushInbox:
-    """Messages pushed for the orders this process watches, from the receiver at ``url``."""
+@runtime_checkable
+class InboxSource(Protocol):
+    """Where a receiver's inbox is and the token it wants: a ``WebhookReceiver``, or an
+    ``InboxAddress`` handed from the process that started the receiver."""
 
-    def __init__(self, url: str) -> None:
+    @property
+    def inbox_url(self) -> str: ...
+
+    @property
+    def inbox_token(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class InboxAddress:
+    """A receiver's inbox URL and its token, as another process of the run learns them."""
+
+    inbox_url: str
+    inbox_token: str = field(repr=False)
+
+
+class PushInbox:
+    """Messages pushed for the orders this process watches, from the receiver's inbox at
+    ``url``; ``token`` is the inbox's credential (``receiver.inbox_token``)."""
+
+    def __init__(self, url: str, *, token: str | None = None) -> None:
         self.url = url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._seen: dict[str, list[Message]] = {}
         self._sync: httpx.Client | None = None
         # One async client per event loop: an httpx.AsyncClient belongs to the loop it ran on.
@@ -52,7 +77,7 @@ class PushInbox:
         )
 
     def __repr__(self) -> str:
-        return "<PushInbox>"  # the URL may hold the receiver's shared secret
+        return "<PushInbox>"  # its headers hold the inbox's token
 
     def messages(self, order_id: str) -> list[Message]:
         """What was pushed for ``order_id`` so far (no I/O)."""
@@ -89,7 +114,7 @@ class PushInbox:
 
     def _client(self) -> httpx.Client:
         if self._sync is None:
-            self._sync = httpx.Client(timeout=httpx.Timeout(5.0, read=None))
+            self._sync = httpx.Client(timeout=httpx.Timeout(5.0, read=None), headers=self._headers)
         return self._sync
 
     def watch(self, order_id: str) -> None:
@@ -111,7 +136,9 @@ class PushInbox:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
-            client = self._async[loop] = httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None))
+            client = self._async[loop] = httpx.AsyncClient(
+                timeout=httpx.Timeout(5.0, read=None), headers=self._headers
+            )
         return client
 
     async def watch_async(self, order_id: str) -> None:

@@ -1,15 +1,19 @@
 """Renting as one operation: budget, journal, the order, and recovery of a lost order reply.
 
 Runs in both drivers like any provider operation. The journal row is written before the order
-request leaves, so a crash at any point leaves a trace the sweep can act on.
+request leaves, so a crash at any point leaves a trace the sweep can act on; a journal that
+cannot be written refuses the rental before it, and an order the journal failed to record is
+cancelled at once, since no sweep would ever find it.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
-from otpkit._errors import AmbiguousOrderError, OtpkitError
+from otpkit._cancelling import cancelling
+from otpkit._errors import AmbiguousOrderError, JournalError, OtpkitError
 from otpkit._journal import RentalJournal
 from otpkit._lost_orders import order_claims
 from otpkit._models import CancelOutcome, Product, RentalInfo
@@ -63,8 +67,32 @@ def _journaled(
     except OtpkitError as error:
         journal.failed(row, str(error))
         raise
-    journal.opened(row, info.id, info.number, info.price)
+    yield from _record_opened(provider, journal, row, info)
     return info, row
+
+
+def _record_opened(
+    provider: Provider, journal: RentalJournal, row: int, info: RentalInfo
+) -> Operation[None]:
+    """Journal ``info`` as open; if the journal fails, cancel the order and raise
+    ``JournalError``: an order no record knows of would stay open and charged."""
+    try:
+        journal.opened(row, info.id, info.number, info.price)
+    except JournalError as error:
+        try:
+            # The one cancel path (its retries), without the journal that just failed.
+            outcome = yield from cancelling(provider, info, journal=None)
+        except OtpkitError as failure:
+            raise JournalError(
+                f"{error}; order {info.id} ({info.number}) is open and could not be cancelled "
+                f"({failure}): cancel it with `otpkit cancel {info.id}`"
+            ) from error
+        with suppress(OtpkitError):  # the journal may work again: the row then says so too
+            journal.closed(row, outcome.refunded, f"cancelled at once, unrecorded: {error}")
+        state = "refunded" if outcome.refunded else "not refunded"
+        raise JournalError(
+            f"{error}; order {info.id} was cancelled at once ({state}: {outcome.detail})"
+        ) from error
 
 
 def _after_lost_reply(
@@ -95,7 +123,7 @@ def _after_lost_reply(
         return info, new_row
     found = yield from _look_for(provider, journal, row, lost, after=None)
     if isinstance(found, RentalInfo):
-        journal.opened(row, found.id, found.number, found.price)
+        yield from _record_opened(provider, journal, row, found)
         return found, row
     if found is None or isinstance(found, CancelOutcome):
         # No order of that request is left open: placing it now is not a double.

@@ -2,26 +2,40 @@
 
 The socket is bound before the server starts, so the port is known at once (port 0 picks a free
 one), and the server runs its own event loop, so callers need none and may be sync or async.
+
+A server exposed to a network (the webhook receiver) also takes a ``read_deadline``: a request
+whose headers and body have not all arrived that many seconds after it began is dropped, so
+clients trickling a byte now and then cannot hold connections open; and a
+``limit_concurrency``, past which new requests get a 503 instead of more memory.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import ipaddress
 import os
 import signal
 import socket
-import tempfile
 import threading
 import time
-from pathlib import Path
 from types import FrameType, TracebackType
 
+import h11
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from otpkit._errors import OtpkitError
+from otpkit._private import write_atomically
 
-__all__ = ["BackgroundServer", "bind", "url_host", "wait_until_stopped", "write_atomically"]
+__all__ = [
+    "BackgroundServer",
+    "bind",
+    "is_loopback",
+    "url_host",
+    "wait_until_stopped",
+    "write_atomically",
+]
 
 _START_TIMEOUT = 10.0
 
@@ -46,6 +60,22 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` is reachable from this machine only (every address it
+    names is a loopback one; a wildcard such as ``0.0.0.0`` is every interface)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    if not host:
+        return False
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False
+    return bool(found) and all(ipaddress.ip_address(a[4][0]).is_loopback for a in found)
+
+
 def url_host(host: str) -> str:
     """``host`` as it goes in a URL (a wildcard address becomes loopback)."""
     if host in ("", "0.0.0.0"):
@@ -55,21 +85,72 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _deadline_protocol(seconds: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, dropping a connection whose request has not fully arrived
+    ``seconds`` after it began (uvicorn itself only times out idle keep-alive connections)."""
+
+    class DeadlineH11Protocol(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self._expired)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expired(self) -> None:
+            # Still reading the request (its headers or its body): the client is too slow.
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not (
+                self.transport.is_closing()
+            ):
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()  # the next request on this connection gets its own deadline
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return DeadlineH11Protocol
+
+
 class BackgroundServer:
-    """``app`` served on ``host:port`` from a daemon thread with its own event loop."""
+    """``app`` served on ``host:port`` from a daemon thread with its own event loop.
+
+    ``listening`` is the address actually bound (``0.0.0.0:8765``); ``base_url`` is where this
+    machine reaches it (loopback for a wildcard bind)."""
 
     def __init__(
-        self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, name: str = "server"
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        name: str = "server",
+        read_deadline: float | None = None,
+        limit_concurrency: int | None = None,
     ) -> None:
         self._sock = bind(host, port)
-        self.port: int = self._sock.getsockname()[1]
+        bound = self._sock.getsockname()
+        self.port: int = bound[1]
+        self.listening = f"{f'[{bound[0]}]' if ':' in bound[0] else bound[0]}:{self.port}"
         self.base_url = f"http://{url_host(host)}:{self.port}"
         config = uvicorn.Config(
             app,
             log_config=None,
             access_log=False,
             lifespan="auto",
-            http="h11",
+            http="h11" if read_deadline is None else _deadline_protocol(read_deadline),
+            limit_concurrency=limit_concurrency,
             ws="none",
             loop="asyncio",
             server_header=False,
@@ -113,20 +194,6 @@ class BackgroundServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never sees it empty or half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def wait_until_stopped() -> None:

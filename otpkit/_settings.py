@@ -1,20 +1,66 @@
 """Configuration from ``OTPKIT_*`` environment variables and a ``.env`` file (pydantic-settings).
 
 API keys are only ever read from here or passed in code, never from a command line, and are kept
-as ``SecretStr`` so that printing the settings cannot leak them.
+as ``SecretStr`` so that printing the settings cannot leak them. An invalid value is one
+``ConfigurationError`` line naming the variable and what it accepts, never a pydantic dump.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import SecretStr, ValidationInfo, field_validator
+import pydantic
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from otpkit._errors import ConfigurationError
 from otpkit._redact import Secret
 
-__all__ = ["IsolatedSettings", "Settings"]
+__all__ = ["InvalidSettingError", "IsolatedSettings", "Settings"]
+
+# A NaN timeout would time out at once and an infinite one never: neither is a deadline.
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Delay = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+
+#: What each checked setting accepts, as the error says it; the value is shown only for these
+#: (never for a key, a secret or a URL that may hold a password).
+ACCEPTS = {
+    "timeout": "a number of seconds above 0",
+    "request_timeout": "a number of seconds above 0",
+    "call_timeout": "a number of seconds above 0",
+    "coordinator_lease": "a number of seconds above 0",
+    "sandbox_delay": "a number of seconds, 0 or more (0: never)",
+    "budget": "an amount of money, 0 or more (unset: unlimited)",
+    "rate_limit": "a whole number of requests per minute, 0 or more (0: off)",
+    "max_rentals": "a whole number of rentals, 0 or more (0: no cap)",
+    "sandbox_throttle": "a whole number of requests per minute, 0 or more (0: off)",
+    "sandbox": "true or false",
+}
+
+
+class InvalidSettingError(ConfigurationError):
+    """A setting's value is invalid; ``field`` names it (for callers that name it otherwise,
+    like the pytest plugin's ``--otp-*`` options), ``accepts`` says what it takes."""
+
+    def __init__(self, field: str, accepts: str, value: object | None) -> None:
+        shown = "" if value is None else f", got {value!r}"
+        super().__init__(f"OTPKIT_{field.upper()} must be {accepts}{shown}")
+        self.field = field
+        self.accepts = accepts
+        self.value = value
+
+
+def _invalid(error: pydantic.ValidationError) -> InvalidSettingError:
+    """The first problem of ``error`` as one line (the next shows once it is fixed)."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    if field in ACCEPTS:
+        return InvalidSettingError(field, ACCEPTS[field], first.get("input"))
+    # Another field: pydantic's own words, without the input (it may be a secret).
+    return InvalidSettingError(field, f"valid ({first['msg']})", None)
 
 
 class Settings(BaseSettings):
@@ -29,6 +75,12 @@ class Settings(BaseSettings):
         env_prefix="OTPKIT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except pydantic.ValidationError as error:
+            raise _invalid(error) from None
+
     provider: str | None = None
     api_key: SecretStr | None = None
     base_url: str | None = None
@@ -41,31 +93,31 @@ class Settings(BaseSettings):
     product: str | None = None
     country: str | None = None
     #: Seconds to wait for a code.
-    timeout: float = 120.0
+    timeout: Seconds = 120.0
     #: Seconds one HTTP request may take, and the total for one call with its retries.
-    request_timeout: float = 15.0
-    call_timeout: float = 30.0
+    request_timeout: Seconds = 15.0
+    call_timeout: Seconds = 30.0
     #: Net spend (charged minus refunded) allowed to one run; None is unlimited.
-    budget: Decimal | None = None
+    budget: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
     #: Where rentals are journaled (default: the user state directory).
     journal: Path | None = None
     #: Requests per minute per API key shared by every process on this machine (None: no cap).
-    rate_limit: int | None = None
+    rate_limit: Count | None = None
     #: Rentals open at once per account across processes (None: no cap).
-    max_rentals: int | None = None
+    max_rentals: Count | None = None
     #: ``redis://host:port/db``: the request budget, the rental cap, the run budget, the journal
     #: and push delivery are shared through Redis by every machine (secret: it may hold a
     #: password). None keeps them on this machine.
     coordinator: SecretStr | None = None
     #: Seconds a process's lease in Redis outlives its last heartbeat: rentals of a machine that
     #: died become sweepable, and its rental slots free up, this long after it stopped.
-    coordinator_lease: float = 30.0
+    coordinator_lease: Seconds = 30.0
     #: Run a local sandbox for the test session and point the fixtures at it (pytest plugin).
     sandbox: bool = False
     #: The sandbox sends every new order an SMS this many seconds after it is made (0: never),
     #: standing in for the app under test; and throttles each key to this many requests/min.
-    sandbox_delay: float = 1.0
-    sandbox_throttle: int | None = None
+    sandbox_delay: Delay = 1.0
+    sandbox_throttle: Count | None = None
     #: The sandbox's delivery model (pytest plugin and ``otpkit sandbox``): the share of numbers
     #: that never receive an SMS and of those the demo site refuses, each ``RATE`` or
     #: ``RATE,provider/product/country=RATE,...``; the delay profile of the app's SMS, ``fast``
@@ -81,8 +133,17 @@ class Settings(BaseSettings):
     webhook: str | None = None
     #: A webhook receiver's inbox URL: SMS are pushed to waiters instead of only polled.
     push_url: str | None = None
-    #: The receiver's shared secret: its routes sit under ``/<secret>/``.
-    webhook_secret: str | None = None
+    #: The receiver's shared secret: its callback sits under ``/<secret>/``.
+    webhook_secret: SecretStr | None = None
+    #: The credential of the receiver's inbox, which waiters read (never the callback's
+    #: secret); ``otpkit webhook serve`` generates one when unset.
+    inbox_token: SecretStr | None = None
+
+    @field_validator("provider")
+    @classmethod
+    def _provider_name(cls, name: str | None) -> str | None:
+        # " JesusNumber " from a hand-edited .env is still jesusnumber (and its key is found).
+        return name.strip().lower() or None if name is not None else None
 
     @field_validator("sandbox_dead_rate", "sandbox_refused_rate", "sandbox_profile")
     @classmethod

@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 
 from otpkit._errors import RentalCapError
 from otpkit._limiter import key_name
+from otpkit._private import FILE_MODE, private_directory
 
 __all__ = ["FileSlot", "RentalCap", "RentalSlots", "Slot", "wait_for_slot"]
 
@@ -79,7 +80,7 @@ class RentalSlots:
     def __init__(self, directory: Path, api_key: str, limit: int, *, wait: float = 600.0) -> None:
         if limit < 1:
             raise ValueError("the rental cap must be at least 1")
-        directory.mkdir(parents=True, exist_ok=True)
+        private_directory(directory)
         name = key_name(api_key)
         self._paths = [directory / f"slot-{name}-{i}.lock" for i in range(limit)]
         self.limit = limit
@@ -91,7 +92,7 @@ class RentalSlots:
     def _try_each(self) -> Slot | None:
         for path in self._paths:
             # Not thread-local, so threads of one process compete like processes do.
-            lock = FileLock(path, timeout=0, thread_local=False, is_singleton=False)
+            lock = FileLock(path, timeout=0, mode=FILE_MODE, thread_local=False, is_singleton=False)
             try:
                 lock.acquire()
             except Timeout:

@@ -7,6 +7,7 @@ lists); ``--provider`` and ``--base-url`` may be given to pick among configured 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,17 @@ Command = Callable[[argparse.Namespace], int]
 
 def _client(args: argparse.Namespace) -> Client:
     return connect(args.provider, base_url=args.base_url, settings=Settings())
+
+
+def _seconds(text: str) -> float:
+    """A ``--timeout``: finite and above 0 (NaN or -5 would time out at once)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return seconds
 
 
 def _money(value: object) -> str:
@@ -206,12 +218,15 @@ def cmd_webhook_serve(args: argparse.Namespace) -> int:
     from otpkit import webhook
 
     settings = Settings()
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    token = settings.inbox_token.get_secret_value() if settings.inbox_token else None
     webhook.serve(
         args.host,
         args.port,
-        secret=settings.webhook_secret,
+        secret=secret or None,
         ready_file=args.ready_file,
         coordinator=settings.coordinator_url(),
+        inbox_token=token or None,
     )
     return 0
 
@@ -241,11 +256,11 @@ def _parser() -> argparse.ArgumentParser:
     rent.add_argument("product")
     rent.add_argument("--country", help="the country to rent in")
     rent.add_argument("--wait", action="store_true", help="wait for the code, then cancel")
-    rent.add_argument("--timeout", type=float, help="seconds to wait (default OTPKIT_TIMEOUT)")
+    rent.add_argument("--timeout", type=_seconds, help="seconds to wait (default OTPKIT_TIMEOUT)")
 
     wait = command("wait", cmd_wait, "wait for the code of a rented number")
     wait.add_argument("order_id")
-    wait.add_argument("--timeout", type=float, help="seconds to wait (default OTPKIT_TIMEOUT)")
+    wait.add_argument("--timeout", type=_seconds, help="seconds to wait (default OTPKIT_TIMEOUT)")
 
     cancel = command("cancel", cmd_cancel, "cancel a rented number (refunds if eligible)")
     cancel.add_argument("order_id")
@@ -296,7 +311,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     receiver.add_argument("--host", default="127.0.0.1")
     receiver.add_argument("--port", type=int, default=8765)
-    receiver.add_argument("--ready-file", type=Path, help="write the inbox URL here once listening")
+    receiver.add_argument(
+        "--ready-file",
+        type=Path,
+        help="once listening, write the inbox URL, its token and the callback URL here (JSON, "
+        "owner-only); the inbox token is OTPKIT_INBOX_TOKEN, or generated",
+    )
     receiver.set_defaults(handler=cmd_webhook_serve)
     return parser
 
@@ -312,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except OtpkitError as error:
-        _err.print(f"[red]error:[/] {escape(redact(str(error)))}")
+        _err.print(f"[red]error:[/] {escape(redact(str(error)))}", soft_wrap=True)  # one line
         return 2
     except KeyboardInterrupt:
         _err.print("interrupted")

@@ -7,11 +7,17 @@ goes on slowly as a safety net.
 
 >>> with otpkit.webhook.run(port=8765, secret="s3cret") as receiver:  # doctest: +SKIP
 ...     print(receiver.callback_url)   # configure this URL at the provider
-...     client = otpkit.connect("jesusnumber", push=receiver.inbox_url)
+...     client = otpkit.connect("jesusnumber", push=receiver)
 
 Bad or forged requests get a 4xx and never reach a waiter: a body over 64 KiB (413), not JSON
-(415/400), an unknown event (422), an order no waiter rented (404), and, with a shared
-``secret``, any path without it (404).
+or nested too deep (415/400), an unknown event (422), an order no waiter rented (404), and,
+with a shared ``secret``, a callback path without it (404). A request that has not fully
+arrived within ``READ_DEADLINE`` seconds is dropped, and past ``MAX_CONNECTIONS`` requests
+get a 503, so slow clients cannot pile up.
+
+The inbox that waiters read (``inbox_url``) has its own credential, ``inbox_token``, sent as
+``Authorization: Bearer``: neither the callback's secret nor anything else opens it, and the
+token is never printed. Listening beyond loopback needs a ``secret``.
 
 With a ``coordinator`` (``OTPKIT_COORDINATOR``), the receiver also publishes each SMS to Redis,
 where waiters on every machine of the run read it: one receiver serves them all.
@@ -23,6 +29,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,19 +38,32 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from otpkit._errors import OtpkitError
-from otpkit._serving import BackgroundServer, wait_until_stopped, write_atomically
+from otpkit._errors import ConfigurationError, OtpkitError
+from otpkit._serving import BackgroundServer, is_loopback, wait_until_stopped, write_atomically
 
-__all__ = ["MAX_BODY", "Relay", "WebhookReceiver", "create_app", "run", "serve"]
+__all__ = [
+    "MAX_BODY",
+    "MAX_CONNECTIONS",
+    "READ_DEADLINE",
+    "Relay",
+    "WebhookReceiver",
+    "create_app",
+    "run",
+    "serve",
+]
 
 #: The largest callback body accepted; a real SMS callback is a few hundred bytes.
 MAX_BODY = 64 * 1024
 #: The longest a waiter's long poll is held open.
 MAX_LONG_POLL = 30.0
+#: Seconds a request's headers and body may take to arrive (a callback takes milliseconds).
+READ_DEADLINE = 10.0
+#: Requests served at once (long polls included: one per waiting rental); more get a 503.
+MAX_CONNECTIONS = 512
 
 
 @dataclass
@@ -79,14 +99,29 @@ class Relay(Protocol):
         ``OtpkitError`` when that cannot be known."""
 
 
-def create_app(secret: str | None = None, relay: Relay | None = None) -> Starlette:
-    """The receiver's ASGI app; with ``secret`` every route sits under ``/<secret>``; with
-    ``relay`` each SMS is also published there."""
+def create_app(
+    secret: str | None = None, relay: Relay | None = None, *, inbox_token: str | None = None
+) -> Starlette:
+    """The receiver's ASGI app; with ``secret`` the callback sits under ``/<secret>``; with
+    ``relay`` each SMS is also published there. The inbox answers only requests bearing
+    ``inbox_token`` (without one, none)."""
+    if inbox_token is not None and secret is not None and inbox_token == secret:
+        raise ConfigurationError("the inbox token must differ from the webhook secret")
     inbox = _Inbox()
+    wanted = f"Bearer {inbox_token}".encode() if inbox_token else None
 
     def authorised(request: Request) -> bool:
         given = request.path_params.get("secret", "")
         return secret is None or hmac.compare_digest(str(given), secret)
+
+    def may_read(request: Request) -> bool:
+        given = request.headers.get("authorization", "").encode()
+        return wanted is not None and hmac.compare_digest(given, wanted)
+
+    def refused() -> Response:
+        response = _problem(401, "the inbox wants its token (Authorization: Bearer)")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     async def callback(request: Request) -> Response:
         if not authorised(request):
@@ -98,12 +133,17 @@ def create_app(secret: str | None = None, relay: Relay | None = None) -> Starlet
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
             return _problem(413, f"body over {MAX_BODY} bytes")
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return _problem(413, f"body over {MAX_BODY} bytes")
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _problem(413, f"body over {MAX_BODY} bytes")
+        except ClientDisconnect:  # gone (or dropped by the read deadline): no one to answer
+            return _problem(400, "the body did not arrive")
         try:
             payload = json.loads(body)
+        except RecursionError:  # "[" * 60000: deeper than any callback, not a server error
+            return _problem(400, "body is nested too deeply")
         except (ValueError, UnicodeDecodeError):
             return _problem(400, "body is not valid JSON")
         if not isinstance(payload, dict) or payload.get("event") != "incoming_message":
@@ -137,14 +177,14 @@ def create_app(secret: str | None = None, relay: Relay | None = None) -> Starlet
         return JSONResponse({"success": True, "message": "stored"})
 
     async def watch(request: Request) -> Response:
-        if not authorised(request):
-            return _problem(404, "not found")
+        if not may_read(request):
+            return refused()
         inbox.messages.setdefault(str(request.path_params["order_id"]), [])
         return JSONResponse({"success": True})
 
     async def messages(request: Request) -> Response:
-        if not authorised(request):
-            return _problem(404, "not found")
+        if not may_read(request):
+            return refused()
         order_id = str(request.path_params["order_id"])
         try:
             after = int(request.query_params.get("after", "0"))
@@ -167,23 +207,31 @@ def create_app(secret: str | None = None, relay: Relay | None = None) -> Starlet
     return Starlette(
         routes=[
             Route(f"{prefix}/api/callback", callback, methods=["POST"]),
-            Route(f"{prefix}/_otpkit/inbox/{{order_id}}", watch, methods=["PUT"]),
-            Route(f"{prefix}/_otpkit/inbox/{{order_id}}", messages, methods=["GET"]),
+            # Not under the secret: the inbox has its own credential, and its URL then says
+            # nothing of the callback's.
+            Route("/_otpkit/inbox/{order_id}", watch, methods=["PUT"]),
+            Route("/_otpkit/inbox/{order_id}", messages, methods=["GET"]),
         ]
     )
 
 
 class WebhookReceiver:
-    """A running receiver: ``callback_url`` for the provider, ``inbox_url`` for waiters."""
+    """A running receiver: ``callback_url`` for the provider; ``inbox_url`` and
+    ``inbox_token`` for waiters (``otpkit.connect(..., push=receiver)`` uses both)."""
 
-    def __init__(self, server: BackgroundServer | None, base_url: str, secret: str | None) -> None:
+    def __init__(
+        self, server: BackgroundServer | None, base_url: str, secret: str | None, inbox_token: str
+    ) -> None:
         self._server = server
-        root = f"{base_url.rstrip('/')}/{secret}" if secret else base_url.rstrip("/")
-        self.callback_url = f"{root}/api/callback"
+        root = base_url.rstrip("/")
+        self.callback_url = f"{root}/{secret}/api/callback" if secret else f"{root}/api/callback"
         self.inbox_url = f"{root}/_otpkit/inbox"
+        self.inbox_token = inbox_token
+        #: The address actually listened on (``0.0.0.0:8765``: every interface).
+        self.listening = server.listening if server is not None else root
 
     def __repr__(self) -> str:
-        return "<WebhookReceiver>"  # the URLs may hold the shared secret
+        return "<WebhookReceiver>"  # the callback URL may hold the secret; the token is one
 
 
 def _relay(coordinator: str | None) -> Relay | None:
@@ -195,6 +243,16 @@ def _relay(coordinator: str | None) -> Relay | None:
     return RedisRelay(Coordinator.shared(coordinator))
 
 
+def refuse_open_bind(host: str, secret: str | None) -> None:
+    """``ConfigurationError`` when ``host`` reaches beyond this machine and no secret guards
+    the callback: anyone on the network could then push a code."""
+    if secret is None and not is_loopback(host):
+        raise ConfigurationError(
+            f"listening on {host or '*'} reaches beyond this machine: set "
+            "OTPKIT_WEBHOOK_SECRET (e.g. $(openssl rand -hex 16)) first, or listen on 127.0.0.1"
+        )
+
+
 @contextmanager
 def run(
     host: str = "127.0.0.1",
@@ -202,12 +260,25 @@ def run(
     *,
     secret: str | None = None,
     coordinator: str | None = None,
+    inbox_token: str | None = None,
 ) -> Iterator[WebhookReceiver]:
     """Run a receiver on a background thread for the duration of the ``with`` block; with
-    ``coordinator`` (a ``redis://`` URL) it publishes each SMS to waiters on every machine."""
-    app = create_app(secret, _relay(coordinator))
-    with BackgroundServer(app, host, port, name="webhook") as server:
-        yield WebhookReceiver(server, server.base_url, secret)
+    ``coordinator`` (a ``redis://`` URL) it publishes each SMS to waiters on every machine.
+
+    ``inbox_token`` is the inbox's credential (default: a fresh random one); a ``host`` beyond
+    loopback needs a ``secret`` (``ConfigurationError`` otherwise)."""
+    refuse_open_bind(host, secret)
+    token = inbox_token or secrets.token_urlsafe(32)
+    app = create_app(secret, _relay(coordinator), inbox_token=token)
+    with BackgroundServer(
+        app,
+        host,
+        port,
+        name="webhook",
+        read_deadline=READ_DEADLINE,
+        limit_concurrency=MAX_CONNECTIONS,
+    ) as server:
+        yield WebhookReceiver(server, server.base_url, secret, token)
 
 
 def serve(
@@ -217,14 +288,24 @@ def serve(
     secret: str | None = None,
     ready_file: Path | None = None,
     coordinator: str | None = None,
+    inbox_token: str | None = None,
 ) -> None:
-    """Run a receiver in the foreground until interrupted (``otpkit webhook serve``)."""
-    with run(host, port, secret=secret, coordinator=coordinator) as receiver:
+    """Run a receiver in the foreground until interrupted (``otpkit webhook serve``).
+
+    ``ready_file`` gets, owner-only, a JSON object: ``inbox``, ``inbox_token`` and ``callback``
+    (the way a process that started the receiver learns them); the token is never printed."""
+    with run(
+        host, port, secret=secret, coordinator=coordinator, inbox_token=inbox_token
+    ) as receiver:
         if ready_file is not None:
-            write_atomically(ready_file, receiver.inbox_url)
-        print(f"receiving callbacks at {_shown(receiver.callback_url, secret)}", flush=True)
+            shared = {
+                "inbox": receiver.inbox_url,
+                "inbox_token": receiver.inbox_token,
+                "callback": receiver.callback_url,
+            }
+            write_atomically(ready_file, json.dumps(shared))
+        path = "/<secret>/api/callback" if secret else "/api/callback"
+        everywhere = receiver.listening.rsplit(":", 1)[0] in ("0.0.0.0", "[::]")
+        where = " (every interface: give the provider this machine's address)" if everywhere else ""
+        print(f"receiving callbacks at http://{receiver.listening}{path}{where}", flush=True)
         wait_until_stopped()
-
-
-def _shown(url: str, secret: str | None) -> str:
-    return url.replace(secret, "<secret>") if secret else url

@@ -12,8 +12,8 @@ import pytest
 
 from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
 from pytest_plugin._options import add_options
-from pytest_plugin._run import SharedRun, is_worker, run_directory
-from pytest_plugin._session import describe, run_sandbox, settings_of
+from pytest_plugin._run import SharedRun, check_webhook_address, is_worker, run_directory
+from pytest_plugin._session import describe, run_sandbox, settings_of, webhook_secret
 
 if TYPE_CHECKING:
     import otpkit
@@ -74,10 +74,20 @@ def _point_at_sandbox(config: pytest.Config, url: str) -> None:
     config.add_cleanup(restore)
 
 
+def _webhook_configured(config: pytest.Config) -> bool:
+    named = config.getoption("otp_webhook", default=None) or config.getini("otp_webhook")
+    return bool(named or os.environ.get("OTPKIT_WEBHOOK"))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With the sandbox, start it and say where it is (in every process); else sweep
     rentals that earlier, crashed runs left open (once per run, not per worker)."""
     config = session.config
+    if _webhook_configured(config) and not is_worker(config):
+        # Refused at once, not when the first test rents: an open receiver takes forged codes.
+        settings = settings_of(config)
+        if settings.webhook:
+            check_webhook_address(settings.webhook, webhook_secret(settings))
     if not _may_use_otpkit(config):
         return
     settings = settings_of(config)

@@ -1,7 +1,8 @@
 """The plugin's options: each a ``--otp-*`` flag, an ``otp_*`` ini key and an ``OTPKIT_*`` variable.
 
 Precedence is command line > ini > environment > defaults: flags and ini values are handed to
-``otpkit.Settings`` as init arguments, which pydantic-settings ranks above the environment.
+``otpkit.Settings`` as init arguments, which pydantic-settings ranks above the environment, and
+which validates them all (an invalid one names its option).
 API keys have no flag on purpose: they come only from the environment or a ``.env`` file.
 """
 
@@ -21,7 +22,7 @@ def _flag(text: str) -> bool:
         return True
     if text.strip().lower() in ("0", "false", "no", "off", ""):
         return False
-    raise pytest.UsageError(f"expected true or false, got {text!r}")
+    raise ValueError(f"must be true or false, got {text!r}")
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,12 @@ OPTIONS = (
     Option("product", "product (name or id) to rent when a test does not say", metavar="NAME"),
     Option("country", "country to rent in when a test does not say", metavar="NAME"),
     Option("base_url", "provider base URL (required for sanalnumara)", metavar="URL"),
-    Option("timeout", "seconds otp() waits for a code", float, "SECONDS"),
-    Option("budget", "net spend allowed to the whole run, all workers together", str, "AMOUNT"),
+    Option("timeout", "seconds otp() waits for a code", metavar="SECONDS"),
+    Option("budget", "net spend allowed to the whole run, all workers together", metavar="AMOUNT"),
     Option("journal", "rental journal path (for crash recovery and the sweep)", str, "PATH"),
     Option("webhook", "run a push receiver on HOST:PORT for the run", metavar="HOST:PORT"),
-    Option("max_rentals", "rentals open at once across all workers", int, "N"),
-    Option("rate_limit", "requests per minute per API key across all workers", int, "N"),
+    Option("max_rentals", "rentals open at once across all workers", metavar="N"),
+    Option("rate_limit", "requests per minute per API key across all workers", metavar="N"),
     Option("sandbox", "run otpkit's sandbox for the session and rent from it", _flag),
     Option(
         "sandbox_sms",
@@ -101,5 +102,5 @@ def overrides(config: pytest.Config) -> dict[str, Any]:
         try:
             chosen[option.name] = option.convert(value) if isinstance(value, str) else value
         except ValueError as error:
-            raise pytest.UsageError(f"{option.flag} / {option.ini}: {error}") from None
+            raise pytest.UsageError(f"otpkit: {option.flag} / {option.ini} {error}") from None
     return chosen

@@ -23,7 +23,9 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
-__all__ = ["SharedRun", "run_directory"]
+from otpkit._private import FILE_MODE, private_file, write_atomically
+
+__all__ = ["SharedRun", "check_webhook_address", "run_directory"]
 
 _STATE = "otpkit-run.json"
 _READY_TIMEOUT = 30.0
@@ -51,7 +53,7 @@ class SharedRun:
     def __init__(self, directory: Path, run_id: str | None = None) -> None:
         self.directory = directory
         self._preferred_run_id = run_id
-        self._lock = FileLock(directory / "otpkit-run.lock")
+        self._lock = FileLock(directory / "otpkit-run.lock", mode=FILE_MODE)
         self._path = directory / _STATE
 
     def _read(self) -> dict[str, Any]:
@@ -61,9 +63,8 @@ class SharedRun:
         return {}
 
     def _write(self, state: dict[str, Any]) -> None:
-        temporary = self._path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state))
-        temporary.replace(self._path)
+        # Owner-only: it holds the sandbox keys and the inbox token.
+        write_atomically(self._path, json.dumps(state))
 
     @property
     def run_id(self) -> str:
@@ -133,23 +134,28 @@ class SharedRun:
                 self._write(state)
             return dict(state["sandbox"])
 
-    def webhook(self, address: str, coordinator: str | None = None) -> dict[str, Any]:
-        """The run's push receiver on ``host:port`` (started on first use); with
-        ``coordinator`` it publishes what it receives to every machine."""
+    def webhook(
+        self, address: str, coordinator: str | None = None, secret: str | None = None
+    ) -> dict[str, Any]:
+        """The run's push receiver on ``host:port`` (started on first use): its ``inbox``,
+        ``inbox_token`` and ``callback``. With ``coordinator`` it publishes what it receives
+        to every machine; beyond loopback it needs the callback ``secret``."""
         with self._lock:
             state = self._read()
             if "webhook" not in state:
-                host, _, port = address.rpartition(":")
-                if not host or not port.isdigit():
-                    raise pytest.UsageError(f"--otp-webhook wants HOST:PORT, got {address!r}")
-                ready = self.directory / "webhook.url"
+                host, port = check_webhook_address(address, secret)
+                ready = self.directory / "webhook.json"
                 command = [sys.executable, "-m", "otpkit.cli", "webhook", "serve"]
                 command += ["--host", host, "--port", port, "--ready-file", str(ready)]
-                env = {**os.environ, "OTPKIT_COORDINATOR": coordinator} if coordinator else None
+                env = dict(os.environ)
+                if coordinator:
+                    env["OTPKIT_COORDINATOR"] = coordinator
+                if secret:
+                    env["OTPKIT_WEBHOOK_SECRET"] = secret
                 pid = _start(command, ready, self.directory / "webhook.log", env)
-                inbox = ready.read_text().strip()
-                callback = inbox.replace("/_otpkit/inbox", "/api/callback")
-                state["webhook"] = {"inbox": inbox, "callback": callback, "pid": pid}
+                # The inbox token reaches the workers through this owner-only state only.
+                started = json.loads(ready.read_text())
+                state["webhook"] = {**started, "pid": pid}
                 self._write(state)
             return dict(state["webhook"])
 
@@ -163,9 +169,25 @@ class SharedRun:
                     _stop(int(pid))
 
 
+def check_webhook_address(address: str, secret: str | None) -> tuple[str, str]:
+    """``--otp-webhook``'s host and port; a ``UsageError`` for a malformed address or one
+    beyond loopback without a secret."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise pytest.UsageError(f"otpkit: --otp-webhook wants HOST:PORT, got {address!r}")
+    from otpkit._errors import ConfigurationError
+    from otpkit.webhook import refuse_open_bind
+
+    try:
+        refuse_open_bind(host, secret)
+    except ConfigurationError as error:
+        raise pytest.UsageError(f"otpkit: --otp-webhook {address}: {error}") from None
+    return host, port
+
+
 def _start(command: list[str], ready: Path, log: Path, env: dict[str, str] | None = None) -> int:
     ready.unlink(missing_ok=True)
-    with log.open("ab") as output:
+    with open(private_file(log), "ab") as output:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )

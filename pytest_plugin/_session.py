@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_plugin._options import overrides
+from pytest_plugin._options import OPTIONS, overrides
 from pytest_plugin._run import SharedRun, run_directory
 
 if TYPE_CHECKING:
     import otpkit
     import otpkit.sandbox
 
-__all__ = ["OtpSession", "describe", "run_sandbox", "settings_of"]
+__all__ = ["OtpSession", "describe", "run_sandbox", "settings_of", "webhook_secret"]
 
 #: What the sandbox rents when no product is configured: it has both in stock.
 _SANDBOX_PRODUCT = {"jesusnumber": "whatsapp", "sanalnumara": "whatsapp"}
@@ -22,11 +22,20 @@ _SANDBOX_PRODUCT = {"jesusnumber": "whatsapp", "sanalnumara": "whatsapp"}
 def settings_of(config: pytest.Config) -> otpkit.Settings:
     """The merged settings: command line > ini > environment (and ``.env``) > defaults."""
     import otpkit
+    from otpkit._settings import InvalidSettingError
 
+    given = overrides(config)
     try:
-        return otpkit.Settings(**overrides(config))
-    except ValueError as error:  # pydantic's ValidationError is a ValueError
-        raise pytest.UsageError(f"otpkit settings: {error}") from None
+        return otpkit.Settings(**given)
+    except InvalidSettingError as error:
+        # One line naming what the user set: the option when it came from one.
+        option = next((o for o in OPTIONS if o.name == error.field and o.name in given), None)
+        if option is None:
+            raise pytest.UsageError(f"otpkit: {error}") from None
+        shown = "" if error.value is None else f", got {error.value!r}"
+        raise pytest.UsageError(
+            f"otpkit: {option.flag} / {option.ini} must be {error.accepts}{shown}"
+        ) from None
 
 
 def run_sandbox(settings: otpkit.Settings, run: SharedRun) -> dict[str, Any]:
@@ -82,16 +91,22 @@ class OtpSession:
         cached = f"{name} quiet" if quiet else name
         if cached in self._clients:
             return self._clients[cached]
+        from otpkit._push import InboxAddress
+
         try:
             api_key, base_url = None, None
-            push = None
+            push: InboxAddress | None = None
             if self.settings.sandbox:
                 sandbox = run_sandbox(self.settings, self.run)
                 keys = sandbox["quiet_keys" if quiet else "keys"]
                 api_key, base_url = keys.get(name), sandbox["url"]
             if self.settings.webhook:
-                receiver = self.run.webhook(self.settings.webhook, self.settings.coordinator_url())
-                push = receiver["inbox"]
+                receiver = self.run.webhook(
+                    self.settings.webhook,
+                    self.settings.coordinator_url(),
+                    webhook_secret(self.settings),
+                )
+                push = InboxAddress(receiver["inbox"], receiver["inbox_token"])
                 if self.settings.sandbox and api_key and name == "jesusnumber":
                     from otpkit import sandbox as sandboxes
 
@@ -178,6 +193,12 @@ class OtpSession:
             client.close()
         if self._sandbox is not None:
             self._sandbox.close()
+
+
+def webhook_secret(settings: otpkit.Settings) -> str | None:
+    """The callback's secret (``OTPKIT_WEBHOOK_SECRET``), if any."""
+    secret = settings.webhook_secret
+    return secret.get_secret_value() or None if secret else None
 
 
 def describe(number: otpkit.PhoneNumber) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
+import stat
 from decimal import Decimal
 from pathlib import Path
 
@@ -105,3 +107,35 @@ def test_unwritable_journal_is_a_configuration_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(otpkit.ConfigurationError, match="journal"):
         Journal(blocker / "j.sqlite3")
+
+
+def test_the_journal_and_the_directories_it_creates_are_owner_only(tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o755)  # a directory that existed before: left as it is
+    path = tmp_path / "state" / "otpkit" / "journal.sqlite3"
+    journal = Journal(path)
+    journal.opened(journal.begin("jesusnumber", "http://x", "12", None), "1", "+1609", None)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    reader = sqlite3.connect(path)  # while a connection is open, SQLite keeps -wal and -shm
+    try:
+        reader.execute("SELECT count(*) FROM rentals").fetchone()
+        for suffix in ("-wal", "-shm"):
+            assert stat.S_IMODE(Path(f"{path}{suffix}").stat().st_mode) == 0o600
+    finally:
+        reader.close()
+    for directory in (path.parent, path.parent.parent):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
+
+
+def test_a_failing_journal_raises_journal_error_not_sqlite_errors(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3", lock_timeout=0.1)
+    row = journal.begin("jesusnumber", "http://x", "12", None)
+    other = sqlite3.connect(tmp_path / "j.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock too long
+    try:
+        with pytest.raises(otpkit.JournalError, match="locked") as caught:
+            journal.opened(row, "1", "+1609", None)
+    finally:
+        other.close()
+    assert isinstance(caught.value, otpkit.OtpkitError)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+import otpkit
 from otpkit import webhook
 from otpkit._push import PushInbox
 
@@ -38,7 +39,7 @@ def receiver() -> Iterator[webhook.WebhookReceiver]:
 
 
 def test_pushed_sms_wakes_a_waiting_inbox(receiver: webhook.WebhookReceiver) -> None:
-    inbox = PushInbox(receiver.inbox_url)
+    inbox = PushInbox(receiver.inbox_url, token=receiver.inbox_token)
     inbox.watch("454303")
 
     def push_soon() -> None:
@@ -56,7 +57,7 @@ def test_pushed_sms_wakes_a_waiting_inbox(receiver: webhook.WebhookReceiver) -> 
 
 
 def test_wait_without_push_sleeps_its_full_time(receiver: webhook.WebhookReceiver) -> None:
-    inbox = PushInbox(receiver.inbox_url)
+    inbox = PushInbox(receiver.inbox_url, token=receiver.inbox_token)
     started = time.monotonic()
     inbox.wait("1", 0.3)
     assert time.monotonic() - started >= 0.29
@@ -117,16 +118,95 @@ def test_an_absent_receiver_never_makes_waiting_faster() -> None:
 def test_hostile_requests_get_4xx_and_reach_no_waiter(
     receiver: webhook.WebhookReceiver, send: object, status: int
 ) -> None:
-    inbox = PushInbox(receiver.inbox_url)
+    inbox = PushInbox(receiver.inbox_url, token=receiver.inbox_token)
     inbox.watch("454303-hostile")
     response = send(receiver.callback_url)  # type: ignore[operator]
     assert response.status_code == status
     inbox.wait("454303-hostile", 0.05)
     assert inbox.messages("454303-hostile") == []
     # The receiver still works afterwards.
-    assert httpx.put(f"{receiver.inbox_url}/x").status_code == 200
+    assert httpx.put(f"{receiver.inbox_url}/x", headers=bearer(receiver.inbox_token)).is_success
 
 
-def test_inbox_reads_need_the_secret_too(receiver: webhook.WebhookReceiver) -> None:
-    forged = receiver.inbox_url.replace(SECRET, "guess")
-    assert httpx.get(f"{forged}/454303").status_code == 404
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_inbox_refuses_the_callback_secret_and_anything_but_its_token(
+    receiver: webhook.WebhookReceiver,
+) -> None:
+    httpx.post(receiver.callback_url, json=callback(order_id=454303)).raise_for_status()
+    order = f"{receiver.inbox_url}/454303"  # an order whose SMS the inbox holds
+    root = receiver.callback_url.removesuffix("/api/callback")
+    refused = [
+        httpx.get(order),
+        httpx.get(order, headers=bearer(SECRET)),
+        httpx.get(order, headers={"Authorization": SECRET}),
+        httpx.get(order, headers=bearer(receiver.inbox_token[:-1])),
+        httpx.get(order, headers={"Authorization": f"Basic {receiver.inbox_token}"}),
+        httpx.get(order, params={"token": receiver.inbox_token}),
+        httpx.put(order, headers=bearer(SECRET)),
+    ]
+    assert [r.status_code for r in refused] == [401] * len(refused)
+    assert all("545" not in r.text for r in refused)
+    # Under the callback's secret there is no inbox at all.
+    assert httpx.get(f"{root}/_otpkit/inbox/454303", headers=bearer(SECRET)).status_code == 404
+    opened = httpx.get(order, headers=bearer(receiver.inbox_token))
+    assert opened.status_code == 200 and opened.json()["messages"][0]["sms"].endswith("545")
+
+
+def test_the_inbox_url_and_repr_say_nothing_of_the_secrets(
+    receiver: webhook.WebhookReceiver,
+) -> None:
+    assert SECRET not in receiver.inbox_url and receiver.inbox_token not in receiver.inbox_url
+    assert receiver.inbox_token != SECRET and len(receiver.inbox_token) >= 32
+    assert repr(receiver) == "<WebhookReceiver>"
+
+
+def test_without_any_secret_the_inbox_still_wants_its_own_token() -> None:
+    with webhook.run() as open_receiver:
+        order = f"{open_receiver.inbox_url}/454303"
+        assert httpx.put(order).status_code == 401
+        assert httpx.get(order).status_code == 401
+        assert httpx.put(order, headers=bearer(open_receiver.inbox_token)).status_code == 200
+    with webhook.run() as another:  # a token of its own, not a fixed default
+        assert another.inbox_token != open_receiver.inbox_token
+
+
+def test_an_inbox_token_equal_to_the_secret_is_refused() -> None:
+    with (
+        pytest.raises(otpkit.ConfigurationError, match="must differ"),
+        webhook.run(secret="same", inbox_token="same"),
+    ):
+        pass
+
+
+def test_connect_with_the_receiver_reads_its_inbox(receiver: webhook.WebhookReceiver) -> None:
+    settings = otpkit.Settings(timeout=5.0)
+    with otpkit.connect(
+        "jesusnumber",
+        api_key="k",
+        base_url="http://127.0.0.1:9",
+        journal=False,
+        settings=settings,
+        push=receiver,
+    ) as client:
+        inbox = client.push
+        assert isinstance(inbox, PushInbox)
+        inbox.watch("777001")
+        httpx.post(receiver.callback_url, json=callback(order_id=777001)).raise_for_status()
+        inbox.wait("777001", 5.0)
+        assert [m.code for m in inbox.messages("777001")] == ["545"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_server_error(
+    receiver: webhook.WebhookReceiver,
+) -> None:
+    for body in (b"[" * 60_000, b'{"a":' * 12_000, b"[" * 60_000 + b"]" * 60_000):
+        response = httpx.post(
+            receiver.callback_url, content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code in (400, 413), response.text
+    assert httpx.post(
+        receiver.callback_url, content=b"[" * 60_000, headers={"content-type": "application/json"}
+    ).json()["message"] == ("body is nested too deeply")

@@ -188,7 +188,7 @@ def test_webhook_push_reaches_the_waiter_at_once(sandbox: otpkit.sandbox.Sandbox
                 "jesusnumber",
                 api_key=key,
                 base_url=sandbox.base_url,
-                push=receiver.inbox_url,
+                push=receiver,
                 settings=otpkit.Settings(**SETTINGS),  # type: ignore[arg-type]
             ) as client,
             client.rent(client.find_product("paypal")) as rental,

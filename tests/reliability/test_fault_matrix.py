@@ -387,7 +387,7 @@ def restart_during_wait(account: Account) -> Waited:
             found.append(repr(error))  # shown by the test's assertion
 
     with (
-        account.connect(push=receiver.inbox_url) as client,
+        account.connect(push=receiver) as client,
         client.rent(account.product) as rental,
     ):
         waiter = threading.Thread(target=wait, args=(rental,))
@@ -395,7 +395,9 @@ def restart_during_wait(account: Account) -> Waited:
         waiter.start()
         time.sleep(0.5)  # the waiter is in its long poll on the receiver
         first.__exit__(None, None, None)
-        with webhook.run(port=port_of(receiver)) as again:
+        # The new receiver keeps the inbox's token, as a restarted `webhook serve` keeps
+        # OTPKIT_INBOX_TOKEN: the waiters' credential still opens it.
+        with webhook.run(port=port_of(receiver), inbox_token=receiver.inbox_token) as again:
             assert again.callback_url == receiver.callback_url
             account.deliver(rental.id)
             waiter.join(20)
@@ -408,14 +410,14 @@ async def restart_during_wait_async(account: Account) -> Waited:
     receiver = first.__enter__()
     account.sandbox.set_callback_url(account.key, receiver.callback_url)
     async with (
-        account.connect_async(push=receiver.inbox_url) as client,
+        account.connect_async(push=receiver) as client,
         client.rent(account.product) as rental,
     ):
         started = time.monotonic()
         waiting = asyncio.ensure_future(rental.wait_for_code(15))
         await asyncio.sleep(0.5)
         await asyncio.to_thread(first.__exit__, None, None, None)
-        with webhook.run(port=port_of(receiver)):
+        with webhook.run(port=port_of(receiver), inbox_token=receiver.inbox_token):
             account.deliver(rental.id)
             code = await asyncio.wait_for(waiting, 20)
         waited = time.monotonic() - started
