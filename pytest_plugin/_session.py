@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_plugin._options import overrides
-from pytest_plugin._run import SharedRun, run_directory
+from pytest_plugin._run import SharedRun, root_pid, run_directory
 
 if TYPE_CHECKING:
     import otpkit
@@ -41,7 +41,11 @@ class OtpSession:
         from otpkit._run_id import ci_run_id
 
         coordinated = bool(self.settings.coordinator)
-        self.run = SharedRun(run_directory(config), ci_run_id() if coordinated else None)
+        self.run = SharedRun(
+            run_directory(config),
+            ci_run_id() if coordinated else None,
+            root_pid=root_pid(config),
+        )
         self.run_id = self.run.run_id
         self.journal = otpkit.Journal(
             self.settings.journal or otpkit.default_journal_path(), run_id=self.run_id
