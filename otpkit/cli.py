@@ -2,6 +2,8 @@
 
 API keys are never taken from the command line (they would land in shell history and process
 lists); ``--provider`` and ``--base-url`` may be given to pick among configured accounts.
+Everything a provider says (product names, numbers, ids, refusals) is printed verbatim, never
+read as rich markup: ``escape`` wraps each piece of it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ __all__ = ["main"]
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
+#: Wide enough for any table or line: output that is not a terminal (a pipe, a CI log) is never
+#: wrapped, so that grep and log readers see one line per line.
+_LOG_WIDTH = 100_000
+
+
+def _for_logs(console: Console) -> None:
+    if not console.is_terminal:
+        console.soft_wrap = True
+        console.width = _LOG_WIDTH
+
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -47,6 +59,7 @@ def cmd_balance(args: argparse.Namespace) -> int:
     with _client(args) as client:
         balance = client.balance()
         _out.print(f"[bold]{client.provider_name}[/] available: [green]{balance.available}[/]")
+        # Amounts are Decimals parsed by otpkit: no provider text reaches this line.
         for label, value in (
             ("held", balance.held),
             ("spent", balance.spent),
@@ -82,31 +95,37 @@ def _waiting_display(what: str) -> Iterator[None]:
 
 
 def _wait_and_show(rental: Rental, timeout: float | None) -> None:
-    with _waiting_display(f"waiting for the SMS to {rental.number or rental.id}"):
-        message = rental.wait_for_message(timeout)
-    _out.print(f"code: [bold green]{escape(message.code or '-')}[/]  sms: {escape(message.text)}")
+    with _waiting_display(escape(f"waiting for the code of {rental.number or rental.id}")):
+        # A code, as everywhere else: a timeout reads "no code for ..." as in pytest.
+        code = rental.wait_for_code(timeout)
+    try:  # the whole SMS too, if the provider still has it: one more request
+        texts = [m.text for m in reversed(rental.messages()) if m.code == code]
+    except OtpkitError:
+        texts = []
+    sms = f"  sms: {escape(texts[0])}" if texts and texts[0] != code else ""
+    _out.print(f"code: [bold green]{escape(code)}[/]{sms}")
 
 
 def _show_outcome(outcome: CancelOutcome) -> None:
     colour = "green" if outcome.refunded else "yellow"
-    _out.print(
-        f"[{colour}]{'refunded' if outcome.refunded else 'not refunded'}[/]: {outcome.detail}"
-    )
+    said = "refunded" if outcome.refunded else "not refunded"
+    _out.print(f"[{colour}]{said}[/]: {escape(outcome.detail)}")
 
 
 def cmd_rent(args: argparse.Namespace) -> int:
     with _client(args) as client:
         product = client.find_product(args.product, country=args.country)
         rental = client.rent(product)
+        if not args.wait and client.journal is not None and rental.journal_row is not None:
+            # Kept before anything is printed: a number the user meant to keep is never swept.
+            client.journal.hold(rental.journal_row)
+        where = f", {product.country}" if product.country else ""
         _out.print(
-            f"rented [bold]{rental.number}[/] ({product.name}"
-            f"{', ' + product.country if product.country else ''}) "
-            f"order {rental.id} for {_money(rental.price)}"
+            f"rented [bold]{escape(rental.number)}[/] ({escape(product.name + where)}) "
+            f"order {escape(rental.id)} for {_money(rental.price)}"
         )
         if not args.wait:
-            if client.journal is not None and rental.journal_row is not None:
-                client.journal.hold(rental.journal_row)
-            _out.print(f"then: `otpkit wait {rental.id}`, and `otpkit cancel {rental.id}`")
+            _out.print(escape(f"then: `otpkit wait {rental.id}`, and `otpkit cancel {rental.id}`"))
             return 0
         with rental:  # cancelled on a timeout or Ctrl-C: the money comes back
             try:
@@ -281,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    _for_logs(_out)
+    _for_logs(_err)
     handler: Command | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

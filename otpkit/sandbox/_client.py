@@ -149,11 +149,13 @@ class Sandbox:
         endpoint: EndpointName | None = None,
         seconds: float | None = None,
         api_key: str | None = None,
+        message: str | None = None,
     ) -> None:
         """Make the next ``count`` matching requests fail as ``kind``.
 
         ``endpoint`` limits it to one endpoint, ``api_key`` to one account's requests,
-        ``seconds`` is the delay of a ``"slow"`` fault. See ``FAULT_KINDS`` and ``ENDPOINTS``.
+        ``seconds`` is the delay of a ``"slow"`` fault, ``message`` what a ``"refuse_cancel"``
+        refusal says. See ``FAULT_KINDS`` and ``ENDPOINTS``.
         """
         body = {
             "kind": kind,
@@ -161,6 +163,7 @@ class Sandbox:
             "endpoint": endpoint,
             "seconds": seconds,
             "api_key": api_key,
+            "message": message,
         }
         self._call("POST", "/faults", body)
 
@@ -185,6 +188,11 @@ class Sandbox:
         """Set the stock of a jesusnumber product or a sanalnumara service."""
         body = {"provider": _provider(provider), "product_id": str(product_id), "stock": stock}
         self._call("POST", "/stock", body)
+
+    def rename_product(self, provider: ProviderName, product_id: str | int, name: str) -> None:
+        """Rename a jesusnumber product or a sanalnumara service (its country name)."""
+        body = {"provider": _provider(provider), "product_id": str(product_id), "name": name}
+        self._call("POST", "/product-name", body)
 
     def ledger(self, api_key: str) -> Ledger:
         """Money and orders of one account."""

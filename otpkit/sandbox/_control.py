@@ -80,6 +80,7 @@ class _Fault(_Body):
     endpoint: EndpointName | None = None
     seconds: float | None = Field(default=None, ge=0)
     api_key: str | None = None
+    message: str | None = None
 
 
 class _Throttle(_Body):
@@ -104,6 +105,12 @@ class _Stock(_Body):
     provider: ProviderName
     product_id: int | str
     stock: int = Field(ge=0)
+
+
+class _ProductName(_Body):
+    provider: ProviderName
+    product_id: int | str
+    name: str = Field(min_length=1, max_length=200)
 
 
 async def _parse(request: Request, model: type[_M]) -> _M:
@@ -216,6 +223,7 @@ async def _inject(request: Request, engine: Engine) -> Any:
         endpoint=body.endpoint,
         seconds=body.seconds,
         api_key=body.api_key,
+        message=body.message,
     )
     return await _faults(request, engine)
 
@@ -244,6 +252,12 @@ async def _stock(request: Request, engine: Engine) -> Any:
     body = await _parse(request, _Stock)
     engine.state.set_stock(body.provider, str(body.product_id), body.stock)
     return {"provider": body.provider, "product_id": str(body.product_id), "stock": body.stock}
+
+
+async def _product_name(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _ProductName)
+    engine.state.rename(body.provider, str(body.product_id), body.name)
+    return {"provider": body.provider, "product_id": str(body.product_id), "name": body.name}
 
 
 async def _ledger(request: Request, engine: Engine) -> Any:
@@ -275,6 +289,7 @@ def routes() -> list[BaseRoute]:
         ("POST", "/throttle", _throttle),
         ("POST", "/callback-url", _callback),
         ("POST", "/stock", _stock),
+        ("POST", "/product-name", _product_name),
         ("GET", "/ledger/{api_key}", _ledger),
         ("GET", "/stats", _stats),
         ("POST", "/reset", _reset),

@@ -32,6 +32,7 @@ class _Fault:
     endpoint: str | None
     seconds: float | None
     api_key: str | None
+    message: str | None = None
 
     def matches(self, endpoint: str, identity: str) -> bool:
         if self.endpoint is not None and self.endpoint != endpoint:
@@ -56,8 +57,10 @@ class Faults:
         endpoint: EndpointName | None = None,
         seconds: float | None = None,
         api_key: str | None = None,
+        message: str | None = None,
     ) -> None:
-        """Arm ``kind`` for the next ``count`` requests matching ``endpoint`` and ``api_key``."""
+        """Arm ``kind`` for the next ``count`` requests matching ``endpoint`` and ``api_key``
+        (``message``: what a ``refuse_cancel`` refusal says)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
         if endpoint is not None and endpoint not in ENDPOINTS:
@@ -71,7 +74,7 @@ class Faults:
                 "'refuse_cancel' only applies to jesusnumber.reject/sanalnumara.cancel"
             )
         with self._lock:
-            self._armed.append(_Fault(kind, count, endpoint, seconds, api_key))
+            self._armed.append(_Fault(kind, count, endpoint, seconds, api_key, message))
 
     def take(self, endpoint: str, identity: str) -> FaultSpec | None:
         """Use up one hit of the first fault matching this request, if any."""
@@ -101,5 +104,6 @@ def _spec(fault: _Fault, *, count: int) -> FaultSpec:
             "endpoint": fault.endpoint,
             "seconds": fault.seconds,
             "api_key": fault.api_key,
+            "message": fault.message,
         }
     )

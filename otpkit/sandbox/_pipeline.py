@@ -93,6 +93,8 @@ def provider_route(
             await anyio.sleep(fault.seconds or 0.0)
         if kind == "refuse_cancel":
             reply = refusal()
+            if fault is not None and fault.message is not None and isinstance(reply.body, dict):
+                reply = Reply(reply.status, {**reply.body, "message": fault.message})
         else:
             call = Call(dict(request.path_params), fields, key)
             with engine.state.lock:
