@@ -30,7 +30,13 @@ import platformdirs
 
 from otpkit._errors import BudgetExceededError, ConfigurationError
 
-__all__ = ["Journal", "JournalEntry", "RentalJournal", "default_journal_path"]
+__all__ = [
+    "Journal",
+    "JournalEntry",
+    "RentalJournal",
+    "SandboxRecord",
+    "default_journal_path",
+]
 
 #: How long an order id stays owned: long after any provider reuses ids or expires orders.
 _OWNERSHIP_MEMORY = 7 * 24 * 3600.0
@@ -61,6 +67,13 @@ CREATE TABLE IF NOT EXISTS rentals (
 CREATE INDEX IF NOT EXISTS rentals_order ON rentals (provider, base_url, order_id);
 CREATE INDEX IF NOT EXISTS rentals_state ON rentals (state);
 CREATE INDEX IF NOT EXISTS rentals_run ON rentals (run_id);
+CREATE TABLE IF NOT EXISTS sandboxes (
+    base_url      TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    started_at    REAL NOT NULL,
+    PRIMARY KEY (base_url, host, pid)
+);
 """
 
 
@@ -95,6 +108,17 @@ class JournalEntry:
     rented_at: float | None
     #: When the row last changed (for a lost order: when its reply was given up on).
     updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class SandboxRecord:
+    """A sandbox that served at ``base_url`` from process ``pid`` on ``host``: rentals made
+    against it hold no money, and end with it."""
+
+    base_url: str
+    host: str
+    pid: int
+    started_at: float
 
 
 class RentalJournal(Protocol):
@@ -386,6 +410,26 @@ class Journal:
                 (os.getpid(), self.host, time.time(), row),
             )
             return True
+
+    # -- sandboxes -----------------------------------------------------------------------------
+
+    def sandbox_started(self, base_url: str, pid: int) -> None:
+        """Record that a sandbox (process ``pid`` here) serves ``base_url`` from now on."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO sandboxes (base_url, host, pid, started_at)"
+                " VALUES (?, ?, ?, ?)",
+                (base_url.rstrip("/"), self.host, pid, time.time()),
+            )
+
+    def sandboxes(self, base_url: str) -> list[SandboxRecord]:
+        """The sandboxes that served ``base_url``, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM sandboxes WHERE base_url = ? ORDER BY started_at",
+                (base_url.rstrip("/"),),
+            ).fetchall()
+        return [SandboxRecord(r["base_url"], r["host"], r["pid"], r["started_at"]) for r in rows]
 
     def entries(self, run_id: str | None = None) -> list[JournalEntry]:
         """Every journaled rental (of one run, if given), oldest first."""

@@ -20,12 +20,12 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from otpkit._errors import OtpkitError
+from otpkit._pids import process_ended
 
 __all__ = [
     "EXIT_WITH_ENV",
     "BackgroundServer",
     "bind",
-    "process_ended",
     "url_host",
     "wait_until_stopped",
     "write_atomically",
@@ -143,21 +143,6 @@ def write_atomically(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-def process_ended(pid: int) -> bool:
-    """Whether process ``pid`` has ended (a zombie nobody has reaped yet counts as ended)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # Linux: a killed parent stays a zombie until its own parent reaps it
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _stop_when_gone(pid: int, stop: threading.Event) -> None:

@@ -9,9 +9,11 @@ read as rich markup: ``escape`` wraps each piece of it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -21,12 +23,14 @@ from rich.table import Table
 
 from otpkit._client import Client
 from otpkit._connect import connect
-from otpkit._errors import CoordinatorError, OtpkitError
+from otpkit._errors import OtpkitError
+from otpkit._journal import Journal, default_journal_path
 from otpkit._models import CancelOutcome
 from otpkit._redact import redact
 from otpkit._rental import Rental
 from otpkit._settings import Settings
 from otpkit._sweep import SweepReport
+from otpkit._sweep_all import SANDBOX_GONE, sweep_all
 from otpkit._version import __version__
 
 __all__ = ["main"]
@@ -147,20 +151,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep(args: argparse.Namespace) -> SweepReport:
-    """The coordinator's sweep; with it unreachable, this machine's own journal's."""
-    try:
-        with _client(args) as client:
-            return client.sweep(held=args.all)
-    except CoordinatorError as error:
-        _err.print(f"[yellow]warning:[/] {escape(str(error))}; sweeping this machine's journal")
-    local = Settings(coordinator=None)
-    with connect(args.provider, base_url=args.base_url, settings=local) as client:
-        return client.sweep(held=args.all)
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    report = _sweep(args)
+def _show_swept(report: SweepReport) -> None:
     for swept in report.rentals:
         name = f"{swept.number or '?'} (order {swept.order_id or '?'})"
         if swept.outcome is not None:
@@ -168,16 +159,48 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             _show_outcome(swept.outcome)
         else:
             _err.print(f"[red]{escape(name)}: {escape(swept.problem or '')}[/]")
-    _out.print(
-        f"swept {len(report.rentals)} rental(s); refunded {len(report.refunded)} "
-        f"({report.refunded_amount}); {len(report.problems)} need attention"
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Every provider and base URL the journal names, each with its own OTPKIT_<P>_API_KEY."""
+    everything = sweep_all(
+        Settings(), held=args.all, provider=args.provider, base_url=args.base_url
     )
-    return 1 if report.problems else 0
+    for warning in everything.warnings:
+        _err.print(f"[yellow]warning:[/] {escape(warning)}")
+    for gone in everything.sandbox_gone:
+        name = f"{gone.number or '?'} (order {gone.order_id or '?'})"
+        _out.print(escape(f"{name}: {SANDBOX_GONE} ({gone.base_url})"))
+    for account in everything.accounts:
+        if account.report is not None:
+            _show_swept(account.report)
+        else:
+            where = f"{account.provider} at {account.base_url}"
+            _err.print(f"[red]could not sweep {escape(where)}: {escape(account.problem or '')}[/]")
+    reports = everything.reports
+    swept = sum(len(r.rentals) for r in reports)
+    refunded = sum(len(r.refunded) for r in reports)
+    amount = sum((r.refunded_amount for r in reports), Decimal(0))
+    _out.print(
+        f"swept {swept} rental(s); refunded {refunded} ({amount}); "
+        f"{len(everything.sandbox_gone)} of a stopped sandbox closed; "
+        f"{everything.problems} need attention"
+    )
+    return 1 if everything.problems else 0
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the sandbox in the foreground: both providers on one loopback origin."""
     from otpkit import sandbox  # imported here: starting a server is this command's job only
+
+    def journaled(base_url: str) -> None:
+        # Rentals made against it hold no money: once it stops, `otpkit sweep` closes them.
+        try:
+            Journal(Settings().journal or default_journal_path()).sandbox_started(
+                base_url, os.getpid()
+            )
+        except OtpkitError as error:
+            _err.print(f"[yellow]warning:[/] {escape(str(error))}")
 
     sandbox.serve(
         args.host,
@@ -185,6 +208,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         throttle=args.throttle or None,
         auto_deliver=args.auto_deliver,
         ready_file=args.ready_file,
+        on_ready=journaled,
     )
     return 0
 

@@ -6,7 +6,7 @@ import os
 import warnings
 from collections.abc import Generator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -14,9 +14,6 @@ from pytest_plugin._fixtures import RENTED
 from pytest_plugin._options import add_options
 from pytest_plugin._run import SharedRun, is_worker, run_directory
 from pytest_plugin._session import describe, settings_of
-
-if TYPE_CHECKING:
-    import otpkit
 
 __all__ = [
     "pytest_addoption",
@@ -27,7 +24,7 @@ __all__ = [
     "pytest_unconfigure",
 ]
 
-_SWEPT = pytest.StashKey[list["otpkit.SweepReport"]]()
+_SWEPT = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,30 +39,40 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _provider_configured(config: pytest.Config) -> bool:
+def _otpkit_configured(config: pytest.Config) -> bool:
     # Cheap checks first: runs that never use otpkit must not pay for importing it.
-    named = config.getoption("otp_provider", default=None) or config.getini("otp_provider")
-    return bool(named or os.environ.get("OTPKIT_PROVIDER"))
+    options = ("otp_provider", "otp_sandbox", "otp_journal")
+    if any(config.getoption(name, default=None) for name in options):
+        return True
+    return any(config.getini(name) for name in options) or any(
+        name.startswith("OTPKIT_") for name in os.environ
+    )
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal's header, so the line shows under it
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Sweep rentals that earlier, crashed runs left open (once per run, not per worker)."""
+    """Sweep rentals that earlier, crashed runs left open, of every provider and base URL the
+    journal names (once per run, not per worker), and say so in one line."""
     config = session.config
-    if is_worker(config) or not _provider_configured(config):
+    if is_worker(config) or not _otpkit_configured(config):
         return
     settings = settings_of(config)
-    if settings.sandbox:
-        return  # a fresh sandbox has nothing to sweep
-    import otpkit
+    from otpkit._errors import OtpkitError
+    from otpkit._sweep_all import sweep_all
 
-    reports = []
     try:
-        with otpkit.connect(settings=settings) as client:
-            if client.journal is not None and client.journal.abandoned(client.provider_name):
-                reports.append(client.sweep())
-    except otpkit.OtpkitError as error:
-        warnings.warn(f"otpkit: the start-of-run sweep failed: {error}", stacklevel=1)
-    config.stash[_SWEPT] = reports
+        report = sweep_all(settings)
+    except OtpkitError as error:
+        line = f"start-of-run sweep failed: {error}"
+        warnings.warn(f"otpkit: {line}", stacklevel=1)
+    else:
+        if not (report.accounts or report.sandbox_gone or report.warnings):
+            return  # nothing was left open: nothing to say
+        line = f"start-of-run sweep: {report.line()}"
+    config.stash[_SWEPT] = line
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        terminal.write_line(f"otpkit: {line}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -81,11 +88,8 @@ def pytest_runtest_makereport(
 
 
 def _summary(config: pytest.Config) -> list[str]:
-    lines = [
-        f"swept from earlier runs: {len(report.rentals)} rental(s), "
-        f"{len(report.refunded)} refunded ({report.refunded_amount})"
-        for report in config.stash.get(_SWEPT, [])
-    ]
+    swept = config.stash.get(_SWEPT, None)
+    lines = [swept] if swept else []
     state = SharedRun(run_directory(config)).state()
     if "run_id" not in state:
         return lines

@@ -75,6 +75,8 @@ class OtpSession:
                     self.settings.sandbox_delay, self.settings.sandbox_throttle
                 )
                 api_key, base_url = sandbox["keys"].get(name), sandbox["url"]
+                # Its rentals hold no money: once it stops, a sweep closes what it left.
+                self.journal.sandbox_started(base_url, int(sandbox["pid"]))
             if self.settings.webhook:
                 receiver = self.run.webhook(self.settings.webhook, self.settings.coordinator_url())
                 push = receiver["inbox"]

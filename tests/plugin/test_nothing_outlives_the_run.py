@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from otpkit._serving import process_ended
+from otpkit._pids import process_ended
 
 #: Rents a number (which starts the run's sandbox and receiver), says so, then dies as asked.
 INNER = """
@@ -36,14 +36,8 @@ def _wait_for(condition: object, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize(
-    ("death", "workers"),
-    [("SIGKILL", ()), ("os._exit", ()), ("SIGKILL", ("-n", "1"))],
-    ids=["sigkill", "os-exit", "sigkill-xdist"],
-)
-def test_a_dead_run_leaves_no_sandbox_or_receiver(
-    tmp_path: Path, death: str, workers: tuple[str, ...]
-) -> None:
+def _kill_a_run(tmp_path: Path, death: str, workers: tuple[str, ...]) -> dict[str, int]:
+    """Run a session that rents and then dies as ``death`` says; the pids of what it started."""
     (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER))
     ready, basetemp = tmp_path / "ready", tmp_path / "basetemp"
     env = {**os.environ, "READY": str(ready), "DEATH": death, "OTPKIT_SANDBOX_DELAY": "0"}
@@ -65,9 +59,35 @@ def test_a_dead_run_leaves_no_sandbox_or_receiver(
             run.send_signal(signal.SIGKILL)
         run.wait(timeout=30)
         assert run.returncode != 0
-        # Ended (a zombie its new parent has not reaped yet has ended too).
-        assert _wait_for(lambda: all(map(process_ended, pids.values())), 5), pids
+        return pids
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
+
+
+@pytest.mark.parametrize(
+    ("death", "workers"),
+    [("SIGKILL", ()), ("os._exit", ()), ("SIGKILL", ("-n", "1"))],
+    ids=["sigkill", "os-exit", "sigkill-xdist"],
+)
+def test_a_dead_run_leaves_no_sandbox_or_receiver(
+    tmp_path: Path, death: str, workers: tuple[str, ...]
+) -> None:
+    pids = _kill_a_run(tmp_path, death, workers)
+    # Ended (a zombie its new parent has not reaped yet has ended too).
+    assert _wait_for(lambda: all(map(process_ended, pids.values())), 5), pids
+
+
+def test_the_next_run_closes_what_a_dead_sandbox_run_left(
+    tmp_path: Path, pytester: pytest.Pytester
+) -> None:
+    pids = _kill_a_run(tmp_path, "SIGKILL", ())
+    assert _wait_for(lambda: process_ended(pids["sandbox"]), 5)
+    pytester.makepyfile("def test_nothing(phone_number): pass")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--otp-sandbox")
+    result.assert_outcomes(passed=1)
+    said = "start-of-run sweep: swept 0 rental(s), 0 refunded (0); 1 of a stopped sandbox closed"
+    result.stdout.fnmatch_lines([f"otpkit: {said}*", "*= otpkit =*", f"{said}*"])
+    again = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--otp-sandbox")
+    assert "start-of-run sweep" not in again.stdout.str()  # nothing was left this time
