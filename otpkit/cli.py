@@ -23,7 +23,8 @@ from rich.table import Table
 
 from otpkit._client import Client
 from otpkit._connect import connect
-from otpkit._errors import OtpkitError
+from otpkit._doctor import configured_providers, doctor
+from otpkit._errors import ConfigurationError, OtpkitError
 from otpkit._journal import Journal, default_journal_path
 from otpkit._models import CancelOutcome
 from otpkit._redact import redact
@@ -31,6 +32,7 @@ from otpkit._rental import Rental
 from otpkit._settings import Settings
 from otpkit._sweep import SweepReport
 from otpkit._sweep_all import SANDBOX_GONE, sweep_all
+from otpkit._trace import Trace
 from otpkit._version import __version__
 
 __all__ = ["main"]
@@ -189,6 +191,42 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if everything.problems else 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the configured provider(s) without spending anything: key, balance, catalogue,
+    orders, and every assumed route and field, with the override for one that does not hold."""
+    settings = Settings()
+    names = [args.provider.strip().lower()] if args.provider else configured_providers(settings)
+    if not names:
+        raise ConfigurationError(
+            "no provider configured: set OTPKIT_PROVIDER and OTPKIT_API_KEY, or "
+            "OTPKIT_JESUSNUMBER_API_KEY / OTPKIT_SANALNUMARA_API_KEY"
+        )
+    if args.base_url:
+        settings = settings.model_copy(update={f"{n}_base_url": args.base_url for n in names})
+    path = args.trace or settings.trace
+    checks = doctor(settings, names, trace=Trace(path) if path else None)
+    marks = {True: ("ok", "green"), False: ("FAIL", "red"), None: ("skip", "yellow")}
+    shown = None
+    for check in checks:
+        if check.provider != shown:
+            shown = check.provider
+            _out.print(f"[bold]{escape(shown)}[/]")
+        word, style = marks[check.held]
+        _out.print(f"  [{style}]{word:<4}[/]  {escape(check.what)}: {escape(check.detail)}")
+        if check.fix:
+            _out.print(f"        fix: {escape(check.fix)}")
+    failed = [c for c in checks if c.held is False]
+    held = sum(1 for c in checks if c.held)
+    if path:
+        _out.print(escape(f"trace (API keys masked): {path}"))
+    if failed:
+        names_failed = ", ".join(f"{c.provider} {c.what}" for c in failed)
+        _out.print(f"[red]{len(failed)} did not hold[/]: {escape(names_failed)}")
+        return 1
+    _out.print(f"[green]all {held} checks held[/]; nothing was rented")
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the sandbox in the foreground: both providers on one loopback origin."""
     from otpkit import sandbox  # imported here: starting a server is this command's job only
@@ -279,6 +317,9 @@ def _parser() -> argparse.ArgumentParser:
 
     cancel = command("cancel", cmd_cancel, "cancel a rented number (refunds if eligible)")
     cancel.add_argument("order_id")
+
+    checkup = command("doctor", cmd_doctor, "check a provider deployment, spending nothing")
+    checkup.add_argument("--trace", type=Path, help="write every exchange here (keys masked)")
 
     sweep = command("sweep", cmd_sweep, "cancel rentals left open by crashed or killed runs")
     sweep.add_argument("--all", action="store_true", help="also numbers kept by `otpkit rent`")

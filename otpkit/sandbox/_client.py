@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -188,6 +188,22 @@ class Sandbox:
         """Set the stock of a jesusnumber product or a sanalnumara service."""
         body = {"provider": _provider(provider), "product_id": str(product_id), "stock": stock}
         self._call("POST", "/stock", body)
+
+    def deviate(
+        self,
+        *,
+        missing_routes: Sequence[EndpointName] = (),
+        dropped_fields: Mapping[EndpointName, Sequence[str]] | None = None,
+    ) -> None:
+        """Play a deployment that differs from the assumed one, until ``clear_faults``:
+        ``missing_routes`` answer 404 as unknown routes, ``dropped_fields`` (per endpoint) are
+        left out of every object of the replies."""
+        fields = {e: list(f) for e, f in (dropped_fields or {}).items()}
+        self._call(
+            "POST",
+            "/deviations",
+            {"missing_routes": list(missing_routes), "dropped_fields": fields},
+        )
 
     def rename_product(self, provider: ProviderName, product_id: str | int, name: str) -> None:
         """Rename a jesusnumber product or a sanalnumara service (its country name)."""

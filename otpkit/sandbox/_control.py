@@ -107,6 +107,11 @@ class _Stock(_Body):
     stock: int = Field(ge=0)
 
 
+class _Deviations(_Body):
+    missing_routes: list[EndpointName] = []
+    dropped_fields: dict[EndpointName, list[str]] = {}
+
+
 class _ProductName(_Body):
     provider: ProviderName
     product_id: int | str
@@ -254,6 +259,12 @@ async def _stock(request: Request, engine: Engine) -> Any:
     return {"provider": body.provider, "product_id": str(body.product_id), "stock": body.stock}
 
 
+async def _deviate(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _Deviations)
+    engine.faults.deviate(body.missing_routes, dict(body.dropped_fields.items()))
+    return body.model_dump()
+
+
 async def _product_name(request: Request, engine: Engine) -> Any:
     body = await _parse(request, _ProductName)
     engine.state.rename(body.provider, str(body.product_id), body.name)
@@ -290,6 +301,7 @@ def routes() -> list[BaseRoute]:
         ("POST", "/callback-url", _callback),
         ("POST", "/stock", _stock),
         ("POST", "/product-name", _product_name),
+        ("POST", "/deviations", _deviate),
         ("GET", "/ledger/{api_key}", _ledger),
         ("GET", "/stats", _stats),
         ("POST", "/reset", _reset),

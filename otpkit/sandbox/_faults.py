@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from otpkit.sandbox._models import ENDPOINTS, FAULT_KINDS, EndpointName, FaultKind, FaultSpec
@@ -43,11 +44,34 @@ class _Fault:
 
 
 class Faults:
-    """A first-in, first-out list of armed faults, each good for ``count`` requests."""
+    """A first-in, first-out list of armed faults, each good for ``count`` requests; and a
+    deployment that differs from the assumed one (``deviate``) until cleared."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[_Fault] = []
+        self._missing_routes: frozenset[str] = frozenset()
+        self._dropped_fields: dict[str, frozenset[str]] = {}
+
+    def deviate(
+        self, missing_routes: Iterable[str] = (), dropped_fields: Mapping[str, Iterable[str]] = {}
+    ) -> None:
+        """Answer ``missing_routes`` as an unknown route (a 404 from the framework, as a
+        deployment where it is named otherwise would), and leave ``dropped_fields`` (per
+        endpoint) out of every object of the replies: what ``otpkit doctor`` must notice."""
+        for endpoint in (*missing_routes, *dropped_fields):
+            if endpoint not in ENDPOINTS:
+                raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
+        with self._lock:
+            self._missing_routes = frozenset(missing_routes)
+            self._dropped_fields = {e: frozenset(f) for e, f in dropped_fields.items()}
+
+    def route_missing(self, endpoint: str) -> bool:
+        return endpoint in self._missing_routes
+
+    def without_dropped_fields(self, endpoint: str, body: object) -> object:
+        dropped = self._dropped_fields.get(endpoint)
+        return body if not dropped else _without(body, dropped)
 
     def inject(
         self,
@@ -94,6 +118,15 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
+            self._missing_routes, self._dropped_fields = frozenset(), {}
+
+
+def _without(body: object, dropped: frozenset[str]) -> object:
+    if isinstance(body, dict):
+        return {k: _without(v, dropped) for k, v in body.items() if k not in dropped}
+    if isinstance(body, list):
+        return [_without(item, dropped) for item in body]
+    return body
 
 
 def _spec(fault: _Fault, *, count: int) -> FaultSpec:
