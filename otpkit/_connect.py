@@ -21,6 +21,7 @@ from otpkit._redact import Secret
 from otpkit._run_id import ci_run_id
 from otpkit._settings import Settings
 from otpkit._slots import RentalSlots
+from otpkit._trace import AsyncTracingTransport, Trace, TracingTransport
 from otpkit.providers import PROVIDERS, Provider, create_provider
 
 __all__ = ["connect", "connect_async"]
@@ -42,6 +43,8 @@ def _provider(
         name,
         key or settings.api_key_for(name) or "",
         base_url or settings.base_url_for(name),
+        routes=getattr(settings, f"{name}_routes", None),
+        fields=getattr(settings, f"{name}_fields", None),
     )
 
 
@@ -123,6 +126,7 @@ def _assemble(
         "request_timeout": settings.request_timeout,
         "call_timeout": settings.call_timeout,
         "policy": _policy(settings, protocol, journal, budget, push),
+        "trace": Trace(settings.trace) if settings.trace else None,
     }
 
 
@@ -142,13 +146,17 @@ def connect(
     ``journal`` is where rentals are recorded for the sweep (a path, a ``Journal``, or False
     for none; default ``OTPKIT_JOURNAL`` or the user state directory); ``budget`` caps net
     spend; ``push`` switches on push delivery of SMS: a running ``otpkit.webhook`` receiver,
-    or its inbox URL (its token then comes from ``OTPKIT_INBOX_TOKEN``).
+    or its inbox URL (its token then comes from ``OTPKIT_INBOX_TOKEN``). With
+    ``OTPKIT_TRACE=PATH`` every HTTP exchange is appended to PATH, API keys masked.
 
     >>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
     ...     with client.rent(client.find_product("whatsapp")) as rental:
     ...         print(rental.number, rental.wait_for_code())
     """
     protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    trace: Trace | None = options.pop("trace")
+    if trace is not None:
+        transport = TracingTransport(trace, transport)
     return Client(protocol, transport=transport, **options)
 
 
@@ -165,4 +173,7 @@ def connect_async(
 ) -> AsyncClient:
     """An asynchronous client; arguments as for ``connect``."""
     protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    trace: Trace | None = options.pop("trace")
+    if trace is not None:
+        transport = AsyncTracingTransport(trace, transport)
     return AsyncClient(protocol, transport=transport, **options)

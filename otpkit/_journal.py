@@ -37,6 +37,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "RentalJournal",
+    "SandboxRecord",
     "Spend",
     "default_journal_path",
     "spend_of",
@@ -71,6 +72,13 @@ CREATE TABLE IF NOT EXISTS rentals (
 CREATE INDEX IF NOT EXISTS rentals_order ON rentals (provider, base_url, order_id);
 CREATE INDEX IF NOT EXISTS rentals_state ON rentals (state);
 CREATE INDEX IF NOT EXISTS rentals_run ON rentals (run_id);
+CREATE TABLE IF NOT EXISTS sandboxes (
+    base_url      TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    started_at    REAL NOT NULL,
+    PRIMARY KEY (base_url, host, pid)
+);
 """
 
 
@@ -136,6 +144,17 @@ def spend_of(entries: Iterable[JournalEntry]) -> Spend:
         if entry.refunded:
             refunded += entry.price
     return Spend(charged, refunded)
+
+
+@dataclass(frozen=True)
+class SandboxRecord:
+    """A sandbox that served at ``base_url`` from process ``pid`` on ``host``: rentals made
+    against it hold no money, and end with it."""
+
+    base_url: str
+    host: str
+    pid: int
+    started_at: float
 
 
 class RentalJournal(Protocol):
@@ -431,6 +450,26 @@ class Journal:
                 (os.getpid(), self.host, time.time(), row),
             )
             return True
+
+    # -- sandboxes -----------------------------------------------------------------------------
+
+    def sandbox_started(self, base_url: str, pid: int) -> None:
+        """Record that a sandbox (process ``pid`` here) serves ``base_url`` from now on."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO sandboxes (base_url, host, pid, started_at)"
+                " VALUES (?, ?, ?, ?)",
+                (base_url.rstrip("/"), self.host, pid, time.time()),
+            )
+
+    def sandboxes(self, base_url: str) -> list[SandboxRecord]:
+        """The sandboxes that served ``base_url``, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM sandboxes WHERE base_url = ? ORDER BY started_at",
+                (base_url.rstrip("/"),),
+            ).fetchall()
+        return [SandboxRecord(r["base_url"], r["host"], r["pid"], r["started_at"]) for r in rows]
 
     def entries(self, run_id: str | None = None) -> list[JournalEntry]:
         """Every journaled rental (of one run, if given), oldest first."""

@@ -26,9 +26,11 @@ from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from otpkit._errors import OtpkitError
+from otpkit._pids import process_ended
 from otpkit._private import write_atomically
 
 __all__ = [
+    "EXIT_WITH_ENV",
     "BackgroundServer",
     "bind",
     "is_loopback",
@@ -38,6 +40,14 @@ __all__ = [
 ]
 
 _START_TIMEOUT = 10.0
+
+#: Set by the pytest plugin for the servers it starts: the pid of the run's root process. A
+#: server whose root process is gone stops, however that process ended (SIGKILL, ``os._exit``,
+#: pytest-timeout's thread method): nothing the run started outlives it.
+EXIT_WITH_ENV = "OTPKIT_EXIT_WITH_PID"
+#: How often the watched process is looked at, and how long a clean stop may take after it died.
+_WATCH_INTERVAL = 0.25
+_STOP_GRACE = 10.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -196,9 +206,33 @@ class BackgroundServer:
         self.stop()
 
 
+def _stop_when_gone(pid: int, stop: threading.Event) -> None:
+    while not stop.wait(_WATCH_INTERVAL):
+        if process_ended(pid):
+            stop.set()
+            # The clean stop runs in the main thread; should it hang, end anyway.
+            time.sleep(_STOP_GRACE)
+            os._exit(1)
+
+
+def watch_parent(stop: threading.Event) -> None:
+    """Set ``stop`` once the process named by ``OTPKIT_EXIT_WITH_PID`` is gone (if it is set).
+
+    Polling the pid from a thread works whatever the parent died of and wherever it runs;
+    ``prctl(PR_SET_PDEATHSIG)`` is Linux only and fires when the *thread* that forked exits.
+    """
+    watched = os.environ.get(EXIT_WITH_ENV, "").strip()
+    if watched.isdigit():
+        threading.Thread(
+            target=_stop_when_gone, args=(int(watched), stop), name="otpkit-parent", daemon=True
+        ).start()
+
+
 def wait_until_stopped() -> None:
-    """Block until Ctrl-C or SIGTERM (signals are only ours to catch in the main thread)."""
+    """Block until Ctrl-C, SIGTERM, or the end of the process in ``OTPKIT_EXIT_WITH_PID``
+    (signals are only ours to catch in the main thread)."""
     stop = threading.Event()
+    watch_parent(stop)
     if threading.current_thread() is not threading.main_thread():
         stop.wait()
         return

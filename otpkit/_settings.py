@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     jesusnumber_base_url: str | None = None
     sanalnumara_api_key: SecretStr | None = None
     sanalnumara_base_url: str | None = None
+    #: Route templates that differ from the assumed ones, by name, as JSON:
+    #: ``OTPKIT_JESUSNUMBER_ROUTES='{"orders": "/api/v2/orders"}'`` (see ``otpkit doctor``).
+    jesusnumber_routes: dict[str, str] | None = None
+    sanalnumara_routes: dict[str, str] | None = None
+    #: Field names to read first in jesusnumber rows, as JSON:
+    #: ``OTPKIT_JESUSNUMBER_FIELDS='{"product_name": ["label"]}'``.
+    jesusnumber_fields: dict[str, list[str]] | None = None
+    #: Write every HTTP exchange (API keys masked) to this file, one JSON object a line.
+    trace: Path | None = None
 
     #: The product to rent when a test does not say (name or id), and its country.
     product: str | None = None

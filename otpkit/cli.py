@@ -2,15 +2,19 @@
 
 API keys are never taken from the command line (they would land in shell history and process
 lists); ``--provider`` and ``--base-url`` may be given to pick among configured accounts.
+Everything a provider says (product names, numbers, ids, refusals) is printed verbatim, never
+read as rich markup: ``escape`` wraps each piece of it.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -20,18 +24,32 @@ from rich.table import Table
 
 from otpkit._client import Client
 from otpkit._connect import connect
-from otpkit._errors import ConfigurationError, CoordinatorError, OtpkitError
+from otpkit._doctor import configured_providers, doctor
+from otpkit._errors import ConfigurationError, OtpkitError
+from otpkit._journal import Journal, default_journal_path
 from otpkit._models import CancelOutcome
 from otpkit._redact import redact
 from otpkit._rental import Rental
 from otpkit._settings import Settings
 from otpkit._sweep import SweepReport
+from otpkit._sweep_all import SANDBOX_GONE, sweep_all
+from otpkit._trace import Trace
 from otpkit._version import __version__
 
 __all__ = ["main"]
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
+#: Wide enough for any table or line: output that is not a terminal (a pipe, a CI log) is never
+#: wrapped, so that grep and log readers see one line per line.
+_LOG_WIDTH = 100_000
+
+
+def _for_logs(console: Console) -> None:
+    if not console.is_terminal:
+        console.soft_wrap = True
+        console.width = _LOG_WIDTH
+
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -59,6 +77,7 @@ def cmd_balance(args: argparse.Namespace) -> int:
     with _client(args) as client:
         balance = client.balance()
         _out.print(f"[bold]{client.provider_name}[/] available: [green]{balance.available}[/]")
+        # Amounts are Decimals parsed by otpkit: no provider text reaches this line.
         for label, value in (
             ("held", balance.held),
             ("spent", balance.spent),
@@ -94,31 +113,37 @@ def _waiting_display(what: str) -> Iterator[None]:
 
 
 def _wait_and_show(rental: Rental, timeout: float | None) -> None:
-    with _waiting_display(f"waiting for the SMS to {rental.number or rental.id}"):
-        message = rental.wait_for_message(timeout)
-    _out.print(f"code: [bold green]{escape(message.code or '-')}[/]  sms: {escape(message.text)}")
+    with _waiting_display(escape(f"waiting for the code of {rental.number or rental.id}")):
+        # A code, as everywhere else: a timeout reads "no code for ..." as in pytest.
+        code = rental.wait_for_code(timeout)
+    try:  # the whole SMS too, if the provider still has it: one more request
+        texts = [m.text for m in reversed(rental.messages()) if m.code == code]
+    except OtpkitError:
+        texts = []
+    sms = f"  sms: {escape(texts[0])}" if texts and texts[0] != code else ""
+    _out.print(f"code: [bold green]{escape(code)}[/]{sms}")
 
 
 def _show_outcome(outcome: CancelOutcome) -> None:
     colour = "green" if outcome.refunded else "yellow"
-    _out.print(
-        f"[{colour}]{'refunded' if outcome.refunded else 'not refunded'}[/]: {outcome.detail}"
-    )
+    said = "refunded" if outcome.refunded else "not refunded"
+    _out.print(f"[{colour}]{said}[/]: {escape(outcome.detail)}")
 
 
 def cmd_rent(args: argparse.Namespace) -> int:
     with _client(args) as client:
         product = client.find_product(args.product, country=args.country)
         rental = client.rent(product)
+        if not args.wait and client.journal is not None and rental.journal_row is not None:
+            # Kept before anything is printed: a number the user meant to keep is never swept.
+            client.journal.hold(rental.journal_row)
+        where = f", {product.country}" if product.country else ""
         _out.print(
-            f"rented [bold]{rental.number}[/] ({product.name}"
-            f"{', ' + product.country if product.country else ''}) "
-            f"order {rental.id} for {_money(rental.price)}"
+            f"rented [bold]{escape(rental.number)}[/] ({escape(product.name + where)}) "
+            f"order {escape(rental.id)} for {_money(rental.price)}"
         )
         if not args.wait:
-            if client.journal is not None and rental.journal_row is not None:
-                client.journal.hold(rental.journal_row)
-            _out.print(f"then: `otpkit wait {rental.id}`, and `otpkit cancel {rental.id}`")
+            _out.print(escape(f"then: `otpkit wait {rental.id}`, and `otpkit cancel {rental.id}`"))
             return 0
         with rental:  # cancelled on a timeout or Ctrl-C: the money comes back
             try:
@@ -140,20 +165,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep(args: argparse.Namespace) -> SweepReport:
-    """The coordinator's sweep; with it unreachable, this machine's own journal's."""
-    try:
-        with _client(args) as client:
-            return client.sweep(held=args.all)
-    except CoordinatorError as error:
-        _err.print(f"[yellow]warning:[/] {escape(str(error))}; sweeping this machine's journal")
-    local = Settings(coordinator=None)
-    with connect(args.provider, base_url=args.base_url, settings=local) as client:
-        return client.sweep(held=args.all)
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    report = _sweep(args)
+def _show_swept(report: SweepReport) -> None:
     for swept in report.rentals:
         name = f"{swept.number or '?'} (order {swept.order_id or '?'})"
         if swept.outcome is not None:
@@ -161,11 +173,70 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             _show_outcome(swept.outcome)
         else:
             _err.print(f"[red]{escape(name)}: {escape(swept.problem or '')}[/]")
-    _out.print(
-        f"swept {len(report.rentals)} rental(s); refunded {len(report.refunded)} "
-        f"({report.refunded_amount}); {len(report.problems)} need attention"
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Every provider and base URL the journal names, each with its own OTPKIT_<P>_API_KEY."""
+    everything = sweep_all(
+        Settings(), held=args.all, provider=args.provider, base_url=args.base_url
     )
-    return 1 if report.problems else 0
+    for warning in everything.warnings:
+        _err.print(f"[yellow]warning:[/] {escape(warning)}")
+    for gone in everything.sandbox_gone:
+        name = f"{gone.number or '?'} (order {gone.order_id or '?'})"
+        _out.print(escape(f"{name}: {SANDBOX_GONE} ({gone.base_url})"))
+    for account in everything.accounts:
+        if account.report is not None:
+            _show_swept(account.report)
+        else:
+            where = f"{account.provider} at {account.base_url}"
+            _err.print(f"[red]could not sweep {escape(where)}: {escape(account.problem or '')}[/]")
+    reports = everything.reports
+    swept = sum(len(r.rentals) for r in reports)
+    refunded = sum(len(r.refunded) for r in reports)
+    amount = sum((r.refunded_amount for r in reports), Decimal(0))
+    _out.print(
+        f"swept {swept} rental(s); refunded {refunded} ({amount}); "
+        f"{len(everything.sandbox_gone)} of a stopped sandbox closed; "
+        f"{everything.problems} need attention"
+    )
+    return 1 if everything.problems else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the configured provider(s) without spending anything: key, balance, catalogue,
+    orders, and every assumed route and field, with the override for one that does not hold."""
+    settings = Settings()
+    names = [args.provider.strip().lower()] if args.provider else configured_providers(settings)
+    if not names:
+        raise ConfigurationError(
+            "no provider configured: set OTPKIT_PROVIDER and OTPKIT_API_KEY, or "
+            "OTPKIT_JESUSNUMBER_API_KEY / OTPKIT_SANALNUMARA_API_KEY"
+        )
+    if args.base_url:
+        settings = settings.model_copy(update={f"{n}_base_url": args.base_url for n in names})
+    path = args.trace or settings.trace
+    checks = doctor(settings, names, trace=Trace(path) if path else None)
+    marks = {True: ("ok", "green"), False: ("FAIL", "red"), None: ("skip", "yellow")}
+    shown = None
+    for check in checks:
+        if check.provider != shown:
+            shown = check.provider
+            _out.print(f"[bold]{escape(shown)}[/]")
+        word, style = marks[check.held]
+        _out.print(f"  [{style}]{word:<4}[/]  {escape(check.what)}: {escape(check.detail)}")
+        if check.fix:
+            _out.print(f"        fix: {escape(check.fix)}")
+    failed = [c for c in checks if c.held is False]
+    held = sum(1 for c in checks if c.held)
+    if path:
+        _out.print(escape(f"trace (API keys masked): {path}"))
+    if failed:
+        names_failed = ", ".join(f"{c.provider} {c.what}" for c in failed)
+        _out.print(f"[red]{len(failed)} did not hold[/]: {escape(names_failed)}")
+        return 1
+    _out.print(f"[green]all {held} checks held[/]; nothing was rented")
+    return 0
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -183,6 +254,16 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         delivery = model_from_specs(**specs)
     except ValueError as error:
         raise ConfigurationError(f"otpkit sandbox: {error}") from None
+
+    def journaled(base_url: str) -> None:
+        # Rentals made against it hold no money: once it stops, `otpkit sweep` closes them.
+        try:
+            Journal(Settings().journal or default_journal_path()).sandbox_started(
+                base_url, os.getpid()
+            )
+        except OtpkitError as error:
+            _err.print(f"[yellow]warning:[/] {escape(str(error))}")
+
     sandbox.serve(
         args.host,
         args.port,
@@ -191,6 +272,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         ready_file=args.ready_file,
         seed=args.seed if args.seed is not None else settings.sandbox_seed,
         delivery=delivery,
+        on_ready=journaled,
     )
     return 0
 
@@ -265,6 +347,9 @@ def _parser() -> argparse.ArgumentParser:
     cancel = command("cancel", cmd_cancel, "cancel a rented number (refunds if eligible)")
     cancel.add_argument("order_id")
 
+    checkup = command("doctor", cmd_doctor, "check a provider deployment, spending nothing")
+    checkup.add_argument("--trace", type=Path, help="write every exchange here (keys masked)")
+
     sweep = command("sweep", cmd_sweep, "cancel rentals left open by crashed or killed runs")
     sweep.add_argument("--all", action="store_true", help="also numbers kept by `otpkit rent`")
 
@@ -325,6 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    _for_logs(_out)
+    _for_logs(_err)
     handler: Command | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -6,7 +6,7 @@ import os
 import warnings
 from collections.abc import Generator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -14,9 +14,6 @@ from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
 from pytest_plugin._options import add_options
 from pytest_plugin._run import SharedRun, check_webhook_address, is_worker, run_directory
 from pytest_plugin._session import describe, run_sandbox, settings_of, webhook_secret
-
-if TYPE_CHECKING:
-    import otpkit
 
 __all__ = [
     "pytest_addoption",
@@ -28,7 +25,7 @@ __all__ = [
     "pytest_unconfigure",
 ]
 
-_SWEPT = pytest.StashKey[list["otpkit.SweepReport"]]()
+_SWEPT = pytest.StashKey[str]()
 #: Where the run's sandbox is, in every test process (``--otp-sandbox``).
 SANDBOX_URL = "OTPKIT_SANDBOX_URL"
 
@@ -53,11 +50,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def _may_use_otpkit(config: pytest.Config) -> bool:
     # Cheap checks first: runs that never use otpkit must not pay for importing it.
-    for name in ("otp_provider", "otp_sandbox"):
-        if config.getoption(name, default=None) or config.getini(name):
-            return True
-    named = os.environ.get("OTPKIT_PROVIDER") or os.environ.get("OTPKIT_SANDBOX")
-    return bool(named) or os.path.isfile(".env")  # Settings also reads a .env file
+    options = ("otp_provider", "otp_sandbox", "otp_journal")
+    if any(config.getoption(name, default=None) or config.getini(name) for name in options):
+        return True
+    named = any(name.startswith("OTPKIT_") for name in os.environ)
+    return named or os.path.isfile(".env")  # Settings also reads a .env file
 
 
 def _point_at_sandbox(config: pytest.Config, url: str) -> None:
@@ -79,9 +76,11 @@ def _webhook_configured(config: pytest.Config) -> bool:
     return bool(named or os.environ.get("OTPKIT_WEBHOOK"))
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal's header, so the line shows under it
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """With the sandbox, start it and say where it is (in every process); else sweep
-    rentals that earlier, crashed runs left open (once per run, not per worker)."""
+    """With the sandbox, start it and say where it is (in every process); then sweep rentals
+    that earlier, crashed runs left open, of every provider and base URL the journal names
+    (once per run, not per worker), and say so in one line."""
     config = session.config
     if _webhook_configured(config) and not is_worker(config):
         # Refused at once, not when the first test rents: an open receiver takes forged codes.
@@ -93,22 +92,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = settings_of(config)
     if settings.sandbox:
         # Started now rather than by the first fixture: an app started before any rental
-        # must already know the URL. A fresh sandbox has nothing to sweep.
+        # must already know the URL.
         sandbox = run_sandbox(settings, SharedRun(run_directory(config)))
         _point_at_sandbox(config, sandbox["url"])
+    if is_worker(config):
         return
-    if is_worker(config) or not settings.provider:
-        return
-    import otpkit
+    from otpkit._errors import OtpkitError
+    from otpkit._sweep_all import sweep_all
 
-    reports = []
     try:
-        with otpkit.connect(settings=settings) as client:
-            if client.journal is not None and client.journal.abandoned(client.provider_name):
-                reports.append(client.sweep())
-    except otpkit.OtpkitError as error:
-        warnings.warn(f"otpkit: the start-of-run sweep failed: {error}", stacklevel=1)
-    config.stash[_SWEPT] = reports
+        report = sweep_all(settings)
+    except OtpkitError as error:
+        line = f"start-of-run sweep failed: {error}"
+        warnings.warn(f"otpkit: {line}", stacklevel=1)
+    else:
+        if not (report.accounts or report.sandbox_gone or report.warnings):
+            return  # nothing was left open: nothing to say
+        line = f"start-of-run sweep: {report.line()}"
+    config.stash[_SWEPT] = line
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        terminal.write_line(f"otpkit: {line}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -124,11 +128,8 @@ def pytest_runtest_makereport(
 
 
 def _summary(config: pytest.Config) -> list[str]:
-    lines = [
-        f"swept from earlier runs: {len(report.rentals)} rental(s), "
-        f"{len(report.refunded)} refunded ({report.refunded_amount})"
-        for report in config.stash.get(_SWEPT, [])
-    ]
+    swept = config.stash.get(_SWEPT, None)
+    lines = [swept] if swept else []
     state = SharedRun(run_directory(config)).state()
     if "run_id" not in state:
         return lines

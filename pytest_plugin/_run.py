@@ -4,7 +4,7 @@ pytest-xdist's recipe for doing something once per run: every worker's base temp
 in one shared directory, and a file lock there decides who does it first; the others read what
 it wrote. The sandbox and the webhook receiver run as their own processes, so they outlive the
 worker that started them; the controller (or the only process, without xdist) stops them when
-the run ends.
+the run ends, and they stop by themselves when it dies without doing so (they watch its pid).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from otpkit._private import FILE_MODE, private_file, write_atomically
 
-__all__ = ["SharedRun", "check_webhook_address", "run_directory"]
+__all__ = ["SharedRun", "check_webhook_address", "root_pid", "run_directory"]
 
 _STATE = "otpkit-run.json"
 _READY_TIMEOUT = 30.0
@@ -34,6 +34,12 @@ _READY_TIMEOUT = 30.0
 def is_worker(config: pytest.Config) -> bool:
     """Whether this process is a pytest-xdist worker."""
     return hasattr(config, "workerinput")
+
+
+def root_pid(config: pytest.Config) -> int:
+    """The run's controller: a worker's parent under pytest-xdist, else this process. Workers
+    may end before the run does, so what they start must live as long as the controller."""
+    return os.getppid() if is_worker(config) else os.getpid()
 
 
 def run_directory(config: pytest.Config) -> Path:
@@ -47,11 +53,14 @@ class SharedRun:
     """The run's shared state in ``directory`` (a JSON file guarded by a file lock).
 
     ``run_id``, if given, is the run's id (a CI run's, shared with other machines); else
-    ``OTPKIT_RUN_ID`` or a fresh one.
+    ``OTPKIT_RUN_ID`` or a fresh one. What the run starts stops when ``root_pid`` ends.
     """
 
-    def __init__(self, directory: Path, run_id: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, run_id: str | None = None, *, root_pid: int | None = None
+    ) -> None:
         self.directory = directory
+        self._root_pid = root_pid or os.getpid()
         self._preferred_run_id = run_id
         self._lock = FileLock(directory / "otpkit-run.lock", mode=FILE_MODE)
         self._path = directory / _STATE
@@ -119,7 +128,7 @@ class SharedRun:
                 if seed is not None:
                     command += ["--seed", str(seed)]
                 command += ["--ready-file", str(ready)]
-                pid = _start(command, ready, self.directory / "sandbox.log")
+                pid = _start(command, ready, self.directory / "sandbox.log", self._root_pid)
                 url = ready.read_text().strip()
                 from otpkit import sandbox as sandboxes
 
@@ -152,7 +161,8 @@ class SharedRun:
                     env["OTPKIT_COORDINATOR"] = coordinator
                 if secret:
                     env["OTPKIT_WEBHOOK_SECRET"] = secret
-                pid = _start(command, ready, self.directory / "webhook.log", env)
+                log = self.directory / "webhook.log"
+                pid = _start(command, ready, log, self._root_pid, env)
                 # The inbox token reaches the workers through this owner-only state only.
                 started = json.loads(ready.read_text())
                 state["webhook"] = {**started, "pid": pid}
@@ -185,8 +195,13 @@ def check_webhook_address(address: str, secret: str | None) -> tuple[str, str]:
     return host, port
 
 
-def _start(command: list[str], ready: Path, log: Path, env: dict[str, str] | None = None) -> int:
+def _start(
+    command: list[str], ready: Path, log: Path, root_pid: int, env: dict[str, str] | None = None
+) -> int:
+    from otpkit._serving import EXIT_WITH_ENV
+
     ready.unlink(missing_ok=True)
+    env = {**(env if env is not None else os.environ), EXIT_WITH_ENV: str(root_pid)}
     with open(private_file(log), "ab") as output:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=env

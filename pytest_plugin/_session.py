@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_plugin._options import OPTIONS, overrides
-from pytest_plugin._run import SharedRun, run_directory
+from pytest_plugin._run import SharedRun, root_pid, run_directory
 
 if TYPE_CHECKING:
     import otpkit
@@ -63,7 +63,11 @@ class OtpSession:
         from otpkit._run_id import ci_run_id
 
         coordinated = bool(self.settings.coordinator)
-        self.run = SharedRun(run_directory(config), ci_run_id() if coordinated else None)
+        self.run = SharedRun(
+            run_directory(config),
+            ci_run_id() if coordinated else None,
+            root_pid=root_pid(config),
+        )
         self.run_id = self.run.run_id
         self.journal = otpkit.Journal(
             self.settings.journal or otpkit.default_journal_path(), run_id=self.run_id
@@ -100,6 +104,8 @@ class OtpSession:
                 sandbox = run_sandbox(self.settings, self.run)
                 keys = sandbox["quiet_keys" if quiet else "keys"]
                 api_key, base_url = keys.get(name), sandbox["url"]
+                # Its rentals hold no money: once it stops, a sweep closes what it left.
+                self.journal.sandbox_started(base_url, int(sandbox["pid"]))
             if self.settings.webhook:
                 receiver = self.run.webhook(
                     self.settings.webhook,

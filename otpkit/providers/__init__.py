@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
 from otpkit._errors import ConfigurationError
 from otpkit.providers._base import (
     Call,
@@ -16,13 +20,14 @@ from otpkit.providers._base import (
     retried,
     within,
 )
-from otpkit.providers._jesusnumber import JesusNumber, JesusNumberRoutes
+from otpkit.providers._jesusnumber import JesusNumber, JesusNumberFields, JesusNumberRoutes
 from otpkit.providers._sanalnumara import SanalNumara, SanalNumaraRoutes
 
 __all__ = [
     "PROVIDERS",
     "Call",
     "JesusNumber",
+    "JesusNumberFields",
     "JesusNumberRoutes",
     "Operation",
     "OrderClaims",
@@ -43,8 +48,19 @@ __all__ = [
 PROVIDERS: dict[str, type[Provider]] = {p.name: p for p in (JesusNumber, SanalNumara)}
 
 
-def create_provider(name: str, api_key: str, base_url: str | None = None) -> Provider:
-    """The protocol object for provider ``name``; ``ConfigurationError`` for bad settings."""
+def create_provider(
+    name: str,
+    api_key: str,
+    base_url: str | None = None,
+    *,
+    routes: Mapping[str, str] | None = None,
+    fields: Mapping[str, Any] | None = None,
+) -> Provider:
+    """The protocol object for provider ``name``; ``ConfigurationError`` for bad settings.
+
+    ``routes`` overrides route templates by name (``{"orders": "/api/v2/orders"}``), and
+    ``fields`` adds field names to try first (jesusnumber: ``{"product_name": ["label"]}``).
+    """
     kind = PROVIDERS.get(name.strip().lower())
     if kind is None:
         known = ", ".join(sorted(PROVIDERS))
@@ -63,4 +79,22 @@ def create_provider(name: str, api_key: str, base_url: str | None = None) -> Pro
         )
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"base URL {url!r} must start with http:// or https://")
-    return kind(api_key=api_key.strip(), base_url=url)
+    options: dict[str, Any] = {}
+    if routes:
+        options["routes"] = _routes(kind, routes)
+    if fields:
+        if kind is not JesusNumber:
+            raise ConfigurationError(f"{kind.name} has no field aliases (its rows are documented)")
+        options["fields"] = JesusNumberFields().with_aliases(fields)
+    return kind(api_key=api_key.strip(), base_url=url, **options)
+
+
+def _routes(kind: type[Provider], routes: Mapping[str, str]) -> Any:
+    defaults: Any = JesusNumberRoutes() if kind is JesusNumber else SanalNumaraRoutes()
+    known = {f.name for f in dataclasses.fields(defaults)}
+    unknown = sorted(set(routes) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown {kind.name} route {unknown[0]!r}; one of: {', '.join(sorted(known))}"
+        )
+    return dataclasses.replace(defaults, **{k: str(v) for k, v in routes.items()})

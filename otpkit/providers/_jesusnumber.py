@@ -6,6 +6,7 @@ Only ``/api/v1/balance`` is documented by path; the other routes are assumptions
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,7 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from otpkit._errors import AmbiguousOrderError, ProviderError
+from otpkit._errors import AmbiguousOrderError, ConfigurationError, ProviderError
 from otpkit._extract import choose_code
 from otpkit._models import (
     Balance,
@@ -52,7 +53,7 @@ from otpkit.providers._parsing import (
     refusal_error,
 )
 
-__all__ = ["JesusNumber", "JesusNumberRoutes"]
+__all__ = ["JesusNumber", "JesusNumberFields", "JesusNumberRoutes"]
 
 #: The most orders one page may hold (documented maximum of ``per_page``).
 MAX_PER_PAGE = 100
@@ -76,6 +77,38 @@ class JesusNumberRoutes:
     reject: str = "/api/v1/orders/reject"
 
 
+@dataclass(frozen=True)
+class JesusNumberFields:
+    """Where each value is read in a row, first name present wins. Product and order rows are
+    not documented: these are assumptions, and a deployment that differs adds its own names
+    (``with_aliases``, or ``OTPKIT_JESUSNUMBER_FIELDS``)."""
+
+    balance: tuple[str, ...] = ("balance", "available_balance", "available")
+    product_id: tuple[str, ...] = ("id", "product_id")
+    product_name: tuple[str, ...] = ("name", "product_name", "title", "product_category")
+    price: tuple[str, ...] = ("price", "cost", "amount")
+    stock: tuple[str, ...] = ("stock", "available", "quantity", "count")
+    category: tuple[str, ...] = ("product_category", "category")
+    country: tuple[str, ...] = ("country", "country_code")
+    order_id: tuple[str, ...] = ("order_id", "id")
+    number: tuple[str, ...] = ("number", "phone_number", "phone")
+    order_product_id: tuple[str, ...] = ("product_id",)
+    status: tuple[str, ...] = ("status",)
+    created_at: tuple[str, ...] = ("created_at",)
+
+    def with_aliases(self, aliases: Mapping[str, Any]) -> JesusNumberFields:
+        """These fields with ``aliases`` (``{"product_name": ["label"]}``) tried first."""
+        unknown = sorted(set(aliases) - set(self.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(self.__dataclass_fields__)
+            raise ConfigurationError(f"unknown jesusnumber field {unknown[0]!r}; one of: {known}")
+        changes = {}
+        for name, extra in aliases.items():
+            names = (extra,) if isinstance(extra, str) else tuple(str(n) for n in extra)
+            changes[name] = names + tuple(n for n in getattr(self, name) if n not in names)
+        return dataclasses.replace(self, **changes)
+
+
 @dataclass(repr=False)
 class JesusNumber(Provider):
     """The jesusnumber protocol (sans-IO)."""
@@ -84,6 +117,7 @@ class JesusNumber(Provider):
     default_base_url: ClassVar[str | None] = "https://www.jesusnumber.com"
 
     routes: JesusNumberRoutes = field(default_factory=JesusNumberRoutes)
+    fields: JesusNumberFields = field(default_factory=JesusNumberFields)
     #: How far the provider's clock may lag ours when matching a lost order by creation time.
     clock_skew: timedelta = timedelta(seconds=120)
 
@@ -160,7 +194,7 @@ class JesusNumber(Provider):
 
         def parse(response: httpx.Response, _attempt: int) -> Balance:
             data = self._object(response, endpoint)
-            available = as_decimal(first(data, "balance", "available_balance", "available"))
+            available = as_decimal(first(data, *self.fields.balance))
             if available is None:
                 raise malformed(self.name, endpoint, "no numeric 'balance'", response.status_code)
             return Balance(
@@ -198,17 +232,18 @@ class JesusNumber(Provider):
             raise malformed(
                 self.name, endpoint, f"a product row is a {type(row).__name__}, not an object"
             )
-        product_id = as_text(first(row, "id", "product_id"))
-        name = as_text(first(row, "name", "product_name", "title", "product_category"))
+        fields = self.fields
+        product_id = as_text(first(row, *fields.product_id))
+        name = as_text(first(row, *fields.product_name))
         if product_id is None or name is None:
             raise malformed(self.name, endpoint, "a product row has no id or no name")
         return Product(
             id=product_id,
             name=name,
-            price=as_decimal(first(row, "price", "cost", "amount")),
-            stock=as_int(first(row, "stock", "available", "quantity", "count")),
-            category=as_text(first(row, "product_category", "category")),
-            country=as_text(first(row, "country", "country_code")),
+            price=as_decimal(first(row, *fields.price)),
+            stock=as_int(first(row, *fields.stock)),
+            category=as_text(first(row, *fields.category)),
+            country=as_text(first(row, *fields.country)),
             provider=self.name,
             raw=dict(row),
         )
@@ -247,8 +282,8 @@ class JesusNumber(Provider):
         price: Any = None,
     ) -> RentalInfo:
         """A ``RentalInfo`` from an order row (a create reply, or an order found in the list)."""
-        order_id = as_text(first(row, "order_id", "id"))
-        raw_number = as_text(first(row, "number", "phone_number", "phone"))
+        order_id = as_text(first(row, *self.fields.order_id))
+        raw_number = as_text(first(row, *self.fields.number))
         if order_id is None or raw_number is None:
             raise malformed(self.name, endpoint, "the order has no id or no number")
         parsed = parse_number(raw_number)
@@ -259,8 +294,8 @@ class JesusNumber(Provider):
             number=parsed.e164,
             national_number=parsed.national,
             country_code=parsed.country_code,
-            product_id=as_text(first(row, "product_id")) or product_id or "",
-            price=as_decimal(first(row, "price", "cost", "amount")) or as_decimal(price),
+            product_id=as_text(first(row, *self.fields.order_product_id)) or product_id or "",
+            price=as_decimal(first(row, *self.fields.price)) or as_decimal(price),
             provider=self.name,
             service=as_text(first(row, "service", "product_name")),
             rented_at=now(),
@@ -336,19 +371,20 @@ class JesusNumber(Provider):
             raise malformed(
                 self.name, endpoint, f"an order row is a {type(row).__name__}, not an object"
             )
-        order_id = as_text(first(row, "order_id", "id"))
+        fields = self.fields
+        order_id = as_text(first(row, *fields.order_id))
         if order_id is None:
             raise malformed(self.name, endpoint, "an order has no id")
-        raw_number = as_text(first(row, "number", "phone_number", "phone"))
+        raw_number = as_text(first(row, *fields.number))
         parsed = parse_number(raw_number) if raw_number else None
         return Order(
             id=order_id,
             number=parsed.e164 if parsed else raw_number,
-            product_id=as_text(row.get("product_id")),
-            status=as_text(row.get("status")),
+            product_id=as_text(first(row, *fields.order_product_id)),
+            status=as_text(first(row, *fields.status)),
             kind=kind or as_text(first(row, "kind", "type")),
-            price=as_decimal(first(row, "price", "cost", "amount")),
-            created_at=as_datetime(row.get("created_at")),
+            price=as_decimal(first(row, *fields.price)),
+            created_at=as_datetime(first(row, *fields.created_at)),
             raw=dict(row),
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -162,11 +162,13 @@ class Sandbox:
         endpoint: EndpointName | None = None,
         seconds: float | None = None,
         api_key: str | None = None,
+        message: str | None = None,
     ) -> None:
         """Make the next ``count`` matching requests fail as ``kind``.
 
         ``endpoint`` limits it to one endpoint, ``api_key`` to one account's requests,
-        ``seconds`` is the delay of a ``"slow"`` fault. See ``FAULT_KINDS`` and ``ENDPOINTS``.
+        ``seconds`` is the delay of a ``"slow"`` fault, ``message`` what a ``"refuse_cancel"``
+        refusal says. See ``FAULT_KINDS`` and ``ENDPOINTS``.
         """
         body = {
             "kind": kind,
@@ -174,6 +176,7 @@ class Sandbox:
             "endpoint": endpoint,
             "seconds": seconds,
             "api_key": api_key,
+            "message": message,
         }
         self._call("POST", "/faults", body)
 
@@ -234,6 +237,27 @@ class Sandbox:
         site, or neither again; None keeps that part. Returns its order."""
         body = {"number": number, "dead": dead, "refused": refused}
         return OrderLedger.model_validate(self._call("POST", "/mark-number", body))
+
+    def deviate(
+        self,
+        *,
+        missing_routes: Sequence[EndpointName] = (),
+        dropped_fields: Mapping[EndpointName, Sequence[str]] | None = None,
+    ) -> None:
+        """Play a deployment that differs from the assumed one, until ``clear_faults``:
+        ``missing_routes`` answer 404 as unknown routes, ``dropped_fields`` (per endpoint) are
+        left out of every object of the replies."""
+        fields = {e: list(f) for e, f in (dropped_fields or {}).items()}
+        self._call(
+            "POST",
+            "/deviations",
+            {"missing_routes": list(missing_routes), "dropped_fields": fields},
+        )
+
+    def rename_product(self, provider: ProviderName, product_id: str | int, name: str) -> None:
+        """Rename a jesusnumber product or a sanalnumara service (its country name)."""
+        body = {"provider": _provider(provider), "product_id": str(product_id), "name": name}
+        self._call("POST", "/product-name", body)
 
     def ledger(self, api_key: str) -> Ledger:
         """Money and orders of one account."""

@@ -91,6 +91,7 @@ class _Fault(_Body):
     endpoint: EndpointName | None = None
     seconds: float | None = Field(default=None, ge=0)
     api_key: str | None = None
+    message: str | None = None
 
 
 class _Throttle(_Body):
@@ -129,6 +130,17 @@ class _Stock(_Body):
     provider: ProviderName
     product_id: int | str
     stock: int = Field(ge=0)
+
+
+class _Deviations(_Body):
+    missing_routes: list[EndpointName] = []
+    dropped_fields: dict[EndpointName, list[str]] = {}
+
+
+class _ProductName(_Body):
+    provider: ProviderName
+    product_id: int | str
+    name: str = Field(min_length=1, max_length=200)
 
 
 async def _parse(request: Request, model: type[_M]) -> _M:
@@ -251,6 +263,7 @@ async def _inject(request: Request, engine: Engine) -> Any:
         endpoint=body.endpoint,
         seconds=body.seconds,
         api_key=body.api_key,
+        message=body.message,
     )
     return await _faults(request, engine)
 
@@ -297,6 +310,18 @@ async def _mark(request: Request, engine: Engine) -> Any:
     return engine.state.mark_number(body.number, dead=body.dead, refused=body.refused)
 
 
+async def _deviate(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _Deviations)
+    engine.faults.deviate(body.missing_routes, dict(body.dropped_fields.items()))
+    return body.model_dump()
+
+
+async def _product_name(request: Request, engine: Engine) -> Any:
+    body = await _parse(request, _ProductName)
+    engine.state.rename(body.provider, str(body.product_id), body.name)
+    return {"provider": body.provider, "product_id": str(body.product_id), "name": body.name}
+
+
 async def _ledger(request: Request, engine: Engine) -> Any:
     return engine.state.ledger(request.path_params["api_key"])
 
@@ -330,6 +355,8 @@ def routes() -> list[BaseRoute]:
         ("GET", "/delivery", _delivery),
         ("POST", "/delivery", _set_delivery),
         ("POST", "/mark-number", _mark),
+        ("POST", "/product-name", _product_name),
+        ("POST", "/deviations", _deviate),
         ("GET", "/ledger/{api_key}", _ledger),
         ("GET", "/stats", _stats),
         ("POST", "/reset", _reset),

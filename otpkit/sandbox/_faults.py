@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from otpkit.sandbox._models import ENDPOINTS, FAULT_KINDS, EndpointName, FaultKind, FaultSpec
@@ -32,6 +33,7 @@ class _Fault:
     endpoint: str | None
     seconds: float | None
     api_key: str | None
+    message: str | None = None
 
     def matches(self, endpoint: str, identity: str) -> bool:
         if self.endpoint is not None and self.endpoint != endpoint:
@@ -42,11 +44,34 @@ class _Fault:
 
 
 class Faults:
-    """A first-in, first-out list of armed faults, each good for ``count`` requests."""
+    """A first-in, first-out list of armed faults, each good for ``count`` requests; and a
+    deployment that differs from the assumed one (``deviate``) until cleared."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[_Fault] = []
+        self._missing_routes: frozenset[str] = frozenset()
+        self._dropped_fields: dict[str, frozenset[str]] = {}
+
+    def deviate(
+        self, missing_routes: Iterable[str] = (), dropped_fields: Mapping[str, Iterable[str]] = {}
+    ) -> None:
+        """Answer ``missing_routes`` as an unknown route (a 404 from the framework, as a
+        deployment where it is named otherwise would), and leave ``dropped_fields`` (per
+        endpoint) out of every object of the replies: what ``otpkit doctor`` must notice."""
+        for endpoint in (*missing_routes, *dropped_fields):
+            if endpoint not in ENDPOINTS:
+                raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
+        with self._lock:
+            self._missing_routes = frozenset(missing_routes)
+            self._dropped_fields = {e: frozenset(f) for e, f in dropped_fields.items()}
+
+    def route_missing(self, endpoint: str) -> bool:
+        return endpoint in self._missing_routes
+
+    def without_dropped_fields(self, endpoint: str, body: object) -> object:
+        dropped = self._dropped_fields.get(endpoint)
+        return body if not dropped else _without(body, dropped)
 
     def inject(
         self,
@@ -56,8 +81,10 @@ class Faults:
         endpoint: EndpointName | None = None,
         seconds: float | None = None,
         api_key: str | None = None,
+        message: str | None = None,
     ) -> None:
-        """Arm ``kind`` for the next ``count`` requests matching ``endpoint`` and ``api_key``."""
+        """Arm ``kind`` for the next ``count`` requests matching ``endpoint`` and ``api_key``
+        (``message``: what a ``refuse_cancel`` refusal says)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
         if endpoint is not None and endpoint not in ENDPOINTS:
@@ -71,7 +98,7 @@ class Faults:
                 "'refuse_cancel' only applies to jesusnumber.reject/sanalnumara.cancel"
             )
         with self._lock:
-            self._armed.append(_Fault(kind, count, endpoint, seconds, api_key))
+            self._armed.append(_Fault(kind, count, endpoint, seconds, api_key, message))
 
     def take(self, endpoint: str, identity: str) -> FaultSpec | None:
         """Use up one hit of the first fault matching this request, if any."""
@@ -91,6 +118,15 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
+            self._missing_routes, self._dropped_fields = frozenset(), {}
+
+
+def _without(body: object, dropped: frozenset[str]) -> object:
+    if isinstance(body, dict):
+        return {k: _without(v, dropped) for k, v in body.items() if k not in dropped}
+    if isinstance(body, list):
+        return [_without(item, dropped) for item in body]
+    return body
 
 
 def _spec(fault: _Fault, *, count: int) -> FaultSpec:
@@ -101,5 +137,6 @@ def _spec(fault: _Fault, *, count: int) -> FaultSpec:
             "endpoint": fault.endpoint,
             "seconds": fault.seconds,
             "api_key": fault.api_key,
+            "message": fault.message,
         }
     )

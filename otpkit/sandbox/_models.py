@@ -164,3 +164,5 @@ class FaultSpec(_Value):
     endpoint: EndpointName | None = None
     seconds: float | None = None
     api_key: str | None = None
+    #: What a ``refuse_cancel`` fault's refusal says (default: the provider's "unavailable").
+    message: str | None = None

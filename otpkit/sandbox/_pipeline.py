@@ -73,6 +73,9 @@ def provider_route(
             engine.stats.throttled(identity)
             engine.stats.status(429)
             return _too_many(verdict, engine.clock.now().timestamp())
+        if engine.faults.route_missing(name):
+            engine.stats.status(404)
+            return _unknown_route(request)
         fault = engine.faults.take(name, identity)
         kind = fault.kind if fault is not None else None
         if kind is not None:
@@ -103,12 +106,14 @@ def provider_route(
             await anyio.sleep(fault.seconds or 0.0)
         if kind == "refuse_cancel":
             reply = refusal()
+            if fault is not None and fault.message is not None and isinstance(reply.body, dict):
+                reply = Reply(reply.status, {**reply.body, "message": fault.message})
         else:
             call = Call(dict(request.path_params), fields, key)
             with engine.state.lock:
                 reply = handler(engine.state, call)
             engine.pump()
-        body = dumps(reply.body)
+        body = dumps(engine.faults.without_dropped_fields(name, reply.body))
         if kind == "truncated_json":
             body = body[: len(body) // 2]
         headers = dict(reply.headers)
@@ -123,6 +128,13 @@ def provider_route(
         return response
 
     return Route(path, endpoint, methods=list(methods), name=name)
+
+
+def _unknown_route(request: Request) -> Response:
+    """What Laravel answers for a route it does not have."""
+    path = request.url.path.lstrip("/")
+    body = {"message": f"The route {path} could not be found."}
+    return Response(dumps(body), 404, media_type=_JSON)
 
 
 def _too_many(verdict: Verdict, now: float) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -80,12 +80,14 @@ def serve(
     seed: int | None = None,
     out: TextIO | None = None,
     delivery: DeliveryModel | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Run a sandbox in the foreground until Ctrl-C or SIGTERM.
 
     Prints the base URL and demo keys when listening, and each demo account's ledger on exit.
     ``ready_file`` receives the base URL (written atomically) once the server listens, and is
-    removed again on exit. ``delivery`` is the delivery model (see ``run``).
+    removed again on exit; ``on_ready`` is called with it too. ``delivery`` is the delivery
+    model (see ``run``).
     """
     stream = out or sys.stdout
     model = delivery or DeliveryModel()
@@ -104,6 +106,8 @@ def serve(
         ready = Path(ready_file) if ready_file is not None else None
         if ready is not None:
             write_atomically(ready, sb.base_url)
+        if on_ready is not None:
+            on_ready(sb.base_url)
         try:
             wait_until_stopped()
         finally:

@@ -325,6 +325,15 @@ class SandboxState:
                 raise Refused("unknown_product")
             offer.stock = stock
 
+    def rename(self, provider: ProviderName, offer_id: str, name: str) -> None:
+        """Rename a jesusnumber product or a sanalnumara service (a country), as a catalogue
+        sync upstream may: provider text is whatever the provider says."""
+        with self.lock:
+            offer = self._offers[provider].get(offer_id)
+            if offer is None:
+                raise Refused("unknown_product")
+            offer.name = name
+
     # -- rentals -------------------------------------------------------------------------------
 
     def rent(self, provider: ProviderName, api_key: str, offer_id: str) -> Rental:

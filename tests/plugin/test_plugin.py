@@ -301,7 +301,7 @@ def test_start_of_run_sweep_refunds_an_earlier_crash(
         pytester.makepyfile("def test_nothing_to_do_with_otp(): pass")
         result = run(pytester)
         result.assert_outcomes(passed=1)
-        result.stdout.fnmatch_lines(["swept from earlier runs: 1 rental(s), 1 refunded*"])
+        result.stdout.fnmatch_lines(["otpkit: start-of-run sweep: swept 1 rental(s), 1 refunded*"])
         assert order_id
         assert sandbox.ledger(key).open_rentals == 0
 
