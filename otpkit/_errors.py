@@ -8,6 +8,7 @@ Every failure a user can meet is one of these; none of their messages ever conta
     ├── RentalCapError                no rental slot freed up in time (also a TimeoutError)
     ├── CodeTimeoutError              no code before the deadline (also a built-in TimeoutError)
     ├── CoordinatorError              the Redis coordinator (OTPKIT_COORDINATOR) failed or is away
+    ├── FillError                     a page did not take the phone number or code it was given
     └── ProviderError                 the provider answered (or failed to) in a way we cannot use
         ├── AuthenticationError       invalid or inactive API key
         ├── InsufficientBalanceError  not enough money for the order
@@ -45,6 +46,7 @@ __all__ = [
     "ConfigurationError",
     "CoordinatorError",
     "CoordinatorWarning",
+    "FillError",
     "InsufficientBalanceError",
     "MalformedResponseError",
     "NetworkError",
@@ -115,6 +117,19 @@ class CoordinatorError(OtpkitError):
     Raised before anything is rented or charged; rentals already made go on without it (see
     ``CoordinatorWarning``) and stay in the local journal, so none is ever lost.
     """
+
+
+class FillError(OtpkitError):
+    """A phone or code field was found but did not end up holding what was typed.
+
+    ``shown`` is what the widget holds (value, dial code, chosen country), ``wanted`` what it
+    should have held, so the message says at once why a sign-up would fail.
+    """
+
+    def __init__(self, message: str, *, shown: str = "", wanted: str = "") -> None:
+        super().__init__(message)
+        self.shown = shown
+        self.wanted = wanted
 
 
 class CoordinatorWarning(UserWarning):

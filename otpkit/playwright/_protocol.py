@@ -75,11 +75,7 @@ def bind(surface: Surface, call: Call) -> Callable[[], Any]:
     elif ref.kind == "page":
         target = surface.page
     elif ref.kind == "tag":
-        target = (
-            surface.root
-            if ref.value == "@root"
-            else surface.scope.locator(f'[{TAG_ATTRIBUTE}="{ref.value}"]')
-        )
+        target = surface.root if ref.value == "@root" else _tagged(surface.scope, str(ref.value))
     elif ref.kind == "selector":
         target = surface.scope.locator(ref.value)
     else:
@@ -90,3 +86,11 @@ def bind(surface: Surface, call: Call) -> Callable[[], Any]:
         return method(*call.args, **call.kwargs)
 
     return run
+
+
+def _tagged(scope: Any, value: str) -> Any:
+    """The element the page script tagged; "frame|...|element" enters each iframe on the way."""
+    *frames, element = value.split("|")
+    for frame in frames:
+        scope = scope.frame_locator(f'[{TAG_ATTRIBUTE}="{frame}"]')
+    return scope.locator(f'[{TAG_ATTRIBUTE}="{element}"]')
