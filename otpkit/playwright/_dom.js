@@ -666,19 +666,24 @@
       if (!seen(el)) return false;
       if (el.maxLength === 1 || el.getAttribute('size') === '1') return true;
       const r = el.getBoundingClientRect();
-      return r.width <= 64 && otpEvidence(el) > 0;
+      // Wide boxes count when nothing limits their length (MUI's stretch to fill the row);
+      // grouping below keeps only boxes side by side.
+      return (r.width <= 64 || el.maxLength < 0) && otpEvidence(el) > 0;
     });
     let group = null;
     for (let level = 1; level <= 3 && !group; level++) {
       const byParent = new Map();
       for (const el of boxLike) {
         let p = el;
-        for (let i = 0; i < level && p; i++) p = p.parentElement;
+        // Boxes at the top of a shadow root have the host as their parent.
+        for (let i = 0; i < level && p; i++) p = p.parentElement || (p.getRootNode() && p.getRootNode().host) || null;
         if (!p) continue;
         if (!byParent.has(p)) byParent.set(p, []);
         byParent.get(p).push(el);
       }
-      for (const members of byParent.values()) {
+      for (const siblings of byParent.values()) {
+        const top = siblings[0].getBoundingClientRect().top;
+        const members = siblings.filter((el) => Math.abs(el.getBoundingClientRect().top - top) < 8);
         if (members.length < 3) continue;
         const better = !group || (members.length === req.length && group.length !== req.length) || (members.length > group.length && group.length !== req.length);
         if (better) group = members;

@@ -15,7 +15,7 @@ const App = {
         defaultCountry: 'US',
         autoDefaultCountry: false,
         dropdownOptions: { showSearchBox: true, showFlags: true, showDialCodeInSelection: true },
-        onOnInput: (number, obj) => keep({ value: number, e164: obj && obj.number ? obj.number : null, country: obj && obj.country ? obj.country.iso2 : null, valid: Boolean(obj && obj.valid) }),
+        onOnInput: (number, obj) => keep({ value: number, e164: obj && obj.number ? obj.number : null, country: (obj && obj.countryCode) || null, valid: Boolean(obj && obj.valid) }),
       }),
       h('button', { type: 'submit' }, 'Send code'),
     ]);
