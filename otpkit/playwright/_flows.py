@@ -248,15 +248,18 @@ def _fill_phone(phone: PhoneParts, deadline: Deadline, exclude: list[str]) -> Fl
             yield from _type(deadline, plan["dialInput"], f"+{phone.dial}")
     elif plan["kind"] in ("picker", "combobox") and plan.get("control") and not plan["selected"]:
         # Flag widgets take the country from a typed "+44 ..." (as people type it), which is
-        # much quicker than their menus. Widgets that print their dial code beside the field
-        # want the menu first, and so does a country= given.
-        if plan["kind"] == "picker" and not phone.pinned:
+        # much quicker than their menus. A country= given needs the menu, and so do widgets
+        # whose country button carries the dial code (separateDialCode: the field takes only
+        # the national number, and a typed "+" opens their search).
+        shown = (yield from _readout(deadline, reader)) if plan["kind"] == "picker" else None
+        button_dial = ((shown or {}).get("control") or {}).get("dial")
+        if shown is not None and not phone.pinned and not (button_dial and shown.get("prefix")):
+            yield from _type(deadline, field, phone.e164)
             shown = yield from _readout(deadline, reader)
-            if shown is not None and not shown.get("prefix"):
-                yield from _type(deadline, field, phone.e164)
-                shown = yield from _readout(deadline, reader)
-                if shown is None or read_phone(shown, phone.e164).ok:
-                    return field
+            if shown is None or read_phone(shown, phone.e164).ok:
+                return field
+            # Whatever the "+" opened (intl-tel-input's search, with separateDialCode) closes.
+            yield Call(PAGE, "keyboard.press", ("Escape",))
         if plan.get("disabled"):
             unset = "its country control is disabled"
         elif not (yield from _choose_country(deadline, plan, phone, reader)):

@@ -37,7 +37,8 @@ def tag(value: str) -> Ref:
 
 @dataclass(frozen=True)
 class Call:
-    """``ref.method(*args, **kwargs)``; awaited by the async runner."""
+    """``ref.method(*args, **kwargs)`` (``method`` may be dotted: ``keyboard.press``); awaited
+    by the async runner."""
 
     ref: Ref
     method: str
@@ -80,7 +81,10 @@ def bind(surface: Surface, call: Call) -> Callable[[], Any]:
         target = surface.scope.locator(ref.value)
     else:
         target = ref.value
-    method = getattr(target, call.method)
+    # Dotted names reach objects hanging off the target ("keyboard.press" on the page).
+    for name in call.method.split("."):
+        target = getattr(target, name)
+    method = target
 
     def run() -> Any:
         return method(*call.args, **call.kwargs)
