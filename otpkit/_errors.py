@@ -11,6 +11,7 @@ Every failure a user can meet is one of these; none of their messages ever conta
     ├── NumberRejectedError           the app under test refused the number: try another one
     ├── CoordinatorError              the Redis coordinator (OTPKIT_COORDINATOR) failed or is away
     ├── JournalError                  the rental journal could not be written (disk, I/O, lock)
+    ├── FillError                     a page did not take the phone number or code it was given
     └── ProviderError                 the provider answered (or failed to) in a way we cannot use
         ├── AuthenticationError       invalid or inactive API key
         ├── InsufficientBalanceError  not enough money for the order
@@ -50,6 +51,7 @@ __all__ = [
     "ConfigurationError",
     "CoordinatorError",
     "CoordinatorWarning",
+    "FillError",
     "InsufficientBalanceError",
     "JournalError",
     "MalformedResponseError",
@@ -163,6 +165,19 @@ class JournalError(OtpkitError):
     Raised before ordering, it refuses the rental before any money moves; raised once the
     order was placed, the order has already been cancelled (the message says how it went).
     """
+
+
+class FillError(OtpkitError):
+    """A phone or code field was found but did not end up holding what was typed.
+
+    ``shown`` is what the widget holds (value, dial code, chosen country), ``wanted`` what it
+    should have held, so the message says at once why a sign-up would fail.
+    """
+
+    def __init__(self, message: str, *, shown: str = "", wanted: str = "") -> None:
+        super().__init__(message)
+        self.shown = shown
+        self.wanted = wanted
 
 
 class CoordinatorWarning(UserWarning):

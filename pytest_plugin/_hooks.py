@@ -35,6 +35,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Registered now, after every plugin is loaded, so that it extends pytest-playwright's
+    # fixture of the same name whichever order the plugins were found in.
+    if config.pluginmanager.hasplugin("playwright") and not config.pluginmanager.hasplugin(
+        "otpkit-browser"
+    ):
+        from pytest_plugin import _browser
+
+        config.pluginmanager.register(_browser, "otpkit-browser")
     config.addinivalue_line(
         "markers",
         f"otp({', '.join(f'{key}=None' for key in MARKER_KEYS)}): "

@@ -13,18 +13,10 @@ or against a real provider and your own sign-up page:
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import pytest
 
 import otpkit
-from otpkit.playwright import launch_options
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    # Playwright's own browser where installed, else a system Chromium (OTPKIT_BROWSER wins).
-    return {**browser_type_launch_args, **launch_options()}
 
 
 @pytest.fixture(scope="session")

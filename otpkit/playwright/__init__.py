@@ -52,10 +52,12 @@ def fill_phone(
 ) -> None:
     """Type ``number`` (E.164) into the phone field of ``target`` (a page, form or field).
 
-    Picks the country first where the form has a picker (a ``<select>``, intl-tel-input,
-    react-phone-input-2) and types the rest as the widget expects. ``country`` (ISO region,
-    e.g. ``"CA"``) settles numbers whose dial code several countries share. Waits up to
-    ``timeout`` seconds for the field; raises OtpkitError when it cannot fill it.
+    Sets the country where the form has a control for it (a ``<select>``, a searchable
+    combobox, a flag menu) and types the rest as the widget expects, then reads back what the
+    widget holds; raises FillError (naming what it shows) when no way of typing gives the
+    number. A page is searched with its same-origin iframes and open shadow roots.
+    ``country`` (ISO region, e.g. ``"CA"``) settles numbers whose dial code several countries
+    share. Waits up to ``timeout`` seconds for the field to appear.
 
         fill_phone(page, "+14155550123")
         fill_phone(page.locator("form#signup"), "+16135550123", country="CA")
@@ -67,7 +69,8 @@ def fill_otp(target: Page | Locator, code: str, *, timeout: float = 30.0) -> Non
     """Type ``code`` into the one-time-code field(s) of ``target``, waiting up to ``timeout`` s.
 
     Handles a single field, a transparent input over drawn slots, and one box per character
-    (with or without focus moving on by itself); checks the boxes hold the code at the end.
+    (with or without focus moving on by itself), in iframes and shadow roots too; raises
+    FillError when the boxes do not hold the code at the end.
 
         fill_otp(page, "482913")
     """

@@ -13,7 +13,7 @@
   const scoped = root !== doc.documentElement;
   // Tags of elements the caller already used for something else (the phone field, the send
   // button). Untagged elements read as null, so only real tags may go in.
-  const excluded = new Set((req.exclude || []).filter((t) => typeof t === 'string' && t));
+  const excluded = new Set((req.exclude || []).filter((t) => typeof t === 'string' && t).map((t) => t.split('|').pop()));
 
   // ---------- generic helpers ----------
 
@@ -27,7 +27,17 @@
   // Splits identifiers like "userPhone_number" into words so \b-style tests work on them.
   const idWords = (s) => fold(String(s || '').replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[^A-Za-z0-9]+/g, ' '));
 
-  // Every element under root matching sel, piercing open shadow roots, in document order.
+  // Every element under root matching sel, piercing open shadow roots and same-origin frames
+  // (a verification step often lives in an embedded dialog), in document order.
+  const frameDoc = (el) => {
+    if (el.tagName !== 'IFRAME' && el.tagName !== 'FRAME') return null;
+    try {
+      const d = el.contentDocument;
+      return d && d.documentElement && rendered(el) ? d.documentElement : null;
+    } catch (e) {
+      return null; // cross-origin: not ours to look into
+    }
+  };
   const all = (sel, from) => {
     const base = from || root;
     const out = [];
@@ -35,6 +45,11 @@
       for (const el of scope.querySelectorAll('*')) {
         if (el.matches(sel)) out.push(el);
         if (el.shadowRoot) visit(el.shadowRoot);
+        const inner = frameDoc(el);
+        if (inner) {
+          if (inner.matches(sel)) out.push(inner);
+          visit(inner);
+        }
       }
     };
     if (base.matches && base.matches(sel)) out.push(base);
@@ -42,8 +57,9 @@
     return out;
   };
 
-  const tag = (el) => {
-    if (el === root && scoped) return '@root';
+  // A tag names the element and the frames around it ("frame|element"), since Playwright must
+  // enter each frame to reach it.
+  const plainTag = (el) => {
     let t = el.getAttribute(ATTR);
     if (!t) {
       t = `${token}-${serial++}`;
@@ -51,18 +67,30 @@
     }
     return t;
   };
+  const tag = (el) => {
+    if (el === root && scoped) return '@root';
+    const path = [plainTag(el)];
+    let w = el.ownerDocument.defaultView;
+    while (w && w !== win && w.frameElement) {
+      path.unshift(plainTag(w.frameElement));
+      w = w.parent;
+    }
+    return path.join('|');
+  };
   const byTag = (t) => {
     if (t === '@root') return root;
-    const found = all(`[${ATTR}="${t}"]`);
+    const last = String(t).split('|').pop();
+    const found = all(`[${ATTR}="${last}"]`);
     return found.length ? found[0] : null;
   };
+  const winOf = (el) => (el.ownerDocument && el.ownerDocument.defaultView) || win;
 
   // Laid out and not hidden. Opacity is ignored on purpose: OTP libraries draw a transparent
   // real <input> over fake slots, and country pickers overlay a transparent <select>.
   const rendered = (el) => {
     if (!el || !el.isConnected || el.getClientRects().length === 0) return false;
     if (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true })) return false;
-    const st = win.getComputedStyle(el);
+    const st = winOf(el).getComputedStyle(el);
     return st.visibility !== 'hidden' && st.visibility !== 'collapse';
   };
   // What a person could actually see and use: rendered, a real size, not parked off-screen
@@ -71,7 +99,8 @@
     if (!rendered(el)) return false;
     const r = el.getBoundingClientRect();
     if (r.width < 4 || r.height < 4) return false;
-    return r.right + win.scrollX > 0 && r.bottom + win.scrollY > 0;
+    const w = winOf(el);
+    return r.right + w.scrollX > 0 && r.bottom + w.scrollY > 0;
   };
 
   const TEXT_TYPES = new Set(['', 'text', 'tel', 'number', 'search', 'password', 'email', 'url']);
@@ -101,7 +130,8 @@
     if (el.labels) for (const l of el.labels) parts.push(plainText(l, 200));
     for (const attr of ['aria-labelledby', 'aria-describedby']) {
       for (const id of (el.getAttribute(attr) || '').split(/\s+/)) {
-        const t = id && doc.getElementById(id);
+        const home = el.getRootNode();
+        const t = id && (home.getElementById ? home.getElementById(id) : doc.getElementById(id));
         if (t) parts.push(plainText(t, 200));
       }
     }
@@ -145,6 +175,13 @@
       item: 'li[data-country-code], li.country',
     },
     {
+      kind: 'mui-tel-input',
+      container: '.MuiTelInput-TextField',
+      button: '.MuiTelInput-IconButton',
+      list: '.MuiTelInput-Menu [role=menu], .MuiTelInput-Menu [role=listbox]',
+      item: '.MuiTelInput-MenuItem',
+    },
+    {
       kind: 'vue-tel-input',
       container: '.vue-tel-input',
       button: '.vti__dropdown',
@@ -181,6 +218,21 @@
     }
     return Array.from(names).filter((n) => n.length > 1);
   };
+  // What a person would type to find the country: its name in English, then in the page's language.
+  const searchNames = (region) => {
+    const out = [];
+    for (const lang of ['en', doc.documentElement.lang]) {
+      try {
+        const name = lang && new Intl.DisplayNames([lang], { type: 'region' }).of(region);
+        if (name && name !== region && !out.includes(name)) out.push(name);
+      } catch (e) {
+        // An invalid lang attribute on the page.
+      }
+    }
+    // Older lists keep older names ("Turkey" for "Türkiye").
+    for (const alias of ALIASES[region] || []) if (alias.length > 3 && out.length < 3 && !out.some((n) => fold(n) === fold(alias))) out.push(alias);
+    return out;
+  };
   const flagEmoji = (region) => String.fromCodePoint(...region.toUpperCase().split('').map((c) => 0x1f1a5 + c.charCodeAt(0)));
 
   // What an option / list item / picker button says about the country it stands for.
@@ -193,18 +245,19 @@
       const m = value.match(/(?:^|[^A-Za-z])([A-Za-z]{2})(?=[^A-Za-z]|$)/);
       if (m) region = m[1];
     }
-    let dial = digits(attr('data-dial-code') || attr('data-dialcode') || attr('data-dial'));
+    // What a person reads wins over data attributes (react-phone-input-2 puts one wrong
+    // data-dial-code on every entry).
     const text = textOverride != null ? textOverride : el.textContent || '';
-    if (!dial) {
-      const m = `${value} ${text} ${attr('title')} ${attr('aria-label')}`.match(/\+\s*(\d{1,4})(?!\d)/);
-      if (m) dial = m[1];
-      else if (/^(00)?\d{1,4}$/.test(value.trim())) dial = value.trim().replace(/^00/, '');
-    }
+    let dial = '';
+    const m = `${value} ${text} ${attr('title')} ${attr('aria-label')}`.match(/\+\s*(\d{1,4})(?!\d)/);
+    if (m) dial = m[1];
+    else dial = digits(attr('data-dial-code') || attr('data-dialcode') || attr('data-dial'));
+    if (!dial && /^(00)?\d{1,4}$/.test(value.trim())) dial = value.trim().replace(/^00/, '');
     // Flag sprites name the country in a class: "iti__flag iti__gb", "flag us", "fi fi-de".
     const flags = new Set();
     for (const f of [el, ...el.querySelectorAll('[class*="flag"], [class*="fi-"]')]) {
       const cls = typeof f.className === 'string' ? f.className : '';
-      if (f !== el && !/flag|fi-/.test(cls)) continue;
+      if (!/flag|fi-/.test(cls)) continue;
       for (const t of cls.split(/\s+/)) {
         const m = t.match(/^(?:.*(?:__|-|_))?([a-z]{2})$/i);
         if (m) flags.add(m[1].toUpperCase());
@@ -292,6 +345,132 @@
     return out;
   };
 
+  // ---------- what a country control shows ----------
+
+  // Every region's name (English and the page's language) to its ISO code, for controls that
+  // show only a name ("France"). Built on first use.
+  let regionTable = null;
+  const regionsByName = () => {
+    if (regionTable) return regionTable;
+    regionTable = new Map();
+    for (const lang of ['en', doc.documentElement.lang]) {
+      if (!lang) continue;
+      let names;
+      try {
+        names = new Intl.DisplayNames([lang], { type: 'region', fallback: 'none' });
+      } catch (e) {
+        continue;
+      }
+      for (let a = 65; a <= 90; a++) {
+        for (let b = 65; b <= 90; b++) {
+          const code = String.fromCharCode(a, b);
+          let name = null;
+          try {
+            name = names.of(code);
+          } catch (e) {
+            name = null;
+          }
+          if (name && name !== code && !regionTable.has(fold(name))) regionTable.set(fold(name), code);
+        }
+      }
+    }
+    for (const [code, aliases] of Object.entries(ALIASES)) for (const n of aliases) if (!regionTable.has(fold(n))) regionTable.set(fold(n), code);
+    return regionTable;
+  };
+  const nameToRegion = (text) => {
+    const bare = fold(text).replace(/\+\s*\d+|[()\[\]:,]/g, ' ').replace(/\s+/g, ' ').trim();
+    if (!bare) return '';
+    const table = regionsByName();
+    if (table.has(bare)) return table.get(bare);
+    let best = '';
+    let bestLength = 3;
+    for (const [name, code] of table) {
+      if (name.length <= bestLength) continue;
+      const i = bare.indexOf(name);
+      if (i < 0) continue;
+      const before = i > 0 ? bare[i - 1] : ' ';
+      const after = bare[i + name.length] || ' ';
+      if (!/\p{L}/u.test(before) && !/\p{L}/u.test(after)) {
+        best = code;
+        bestLength = name.length;
+      }
+    }
+    return best;
+  };
+  // Text a person sees in el: skips visually hidden helpers (screen-reader live regions).
+  const visibleText = (el, limit) => {
+    let out = '';
+    const visit = (node) => {
+      if (out.length > limit) return;
+      if (node.nodeType === 3) {
+        out += ' ' + node.nodeValue;
+        return;
+      }
+      if (node.nodeType !== 1 || node.matches('script,style,template,select,option,input,textarea,[role=listbox],[role=menu]')) return;
+      const r = node.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2) return;
+      for (const c of node.childNodes) visit(c);
+    };
+    visit(el);
+    return out.replace(/\s+/g, ' ').trim();
+  };
+  // The country a control (picker button, combobox, select) shows now: ISO region and/or dial.
+  const shownCountry = (el) => {
+    if (!el || !el.isConnected) return null;
+    let target = el;
+    let text;
+    if (el.tagName === 'SELECT') {
+      target = el.selectedOptions[0];
+      if (!target) return { region: '', dial: '', text: '' };
+      text = target.text;
+    } else {
+      const inputs = all('input', el).filter((i) => rendered(i) && i.value);
+      text = [visibleText(el, 300), ...inputs.map((i) => i.value)].join(' ');
+    }
+    const info = describeCountry(target, text);
+    let region = info.region;
+    if (!region && info.flags.size === 1) region = Array.from(info.flags)[0];
+    const emoji = `${text} ${info.raw}`.match(/([\u{1F1E6}-\u{1F1FF}])([\u{1F1E6}-\u{1F1FF}])/u);
+    if (!region && emoji) region = String.fromCharCode(emoji[1].codePointAt(0) - 0x1f1a5, emoji[2].codePointAt(0) - 0x1f1a5);
+    if (!region) region = nameToRegion(`${text} ${target.getAttribute('title') || ''} ${target.getAttribute('aria-label') || ''}`);
+    if (!region) {
+      const iso = text.replace(/[\u{1F1E6}-\u{1F1FF}]/gu, ' ').replace(/\+\s*\d+/g, ' ').trim();
+      if (/^[A-Z]{2}$/.test(iso)) region = iso;
+    }
+    return { region: region.toUpperCase(), dial: info.dial, text: `${text} ${target.getAttribute('title') || ''}`.replace(/\s+/g, ' ').trim().slice(0, 80) };
+  };
+
+  // A "+44" printed beside the field (forced calling code, separate dial code, fixed prefix).
+  const printedPrefix = (input) => {
+    for (const around of surroundings(input, 3)) {
+      const found = Array.from(around.querySelectorAll('span,div,label,i,b,strong,small,p')).find(
+        (e) => !e.querySelector('input,select') && !e.closest('[role=listbox],[role=menu]') && /^\+\s?\d{1,4}$/.test((e.textContent || '').trim()) && rendered(e),
+      );
+      if (found) return digits(found.textContent);
+    }
+    return '';
+  };
+
+  // ---------- phone numbers: finding the field and its country control ----------
+
+  const TRIGGERS = '[role=combobox],[aria-haspopup],.ant-select,button';
+  // A generic country control near the field: a combobox, listbox button or searchable select
+  // whose face shows a country. Returns the widget's outer box (what a person clicks).
+  const findCountryControl = (input, around) => {
+    for (const trigger of all(TRIGGERS, around)) {
+      if (trigger === input || trigger.contains(input) || !rendered(trigger)) continue;
+      let box = trigger;
+      while (box.parentElement && box.parentElement !== around && !box.parentElement.contains(input)) box = box.parentElement;
+      if (box.contains(input) || box.tagName === 'FORM') continue;
+      const shown = shownCountry(box);
+      if (shown && (shown.region || shown.dial)) {
+        const disabled = trigger.disabled || trigger.getAttribute('aria-disabled') === 'true' || /disabled/.test(String(box.className));
+        return { box, shown, disabled };
+      }
+    }
+    return null;
+  };
+
   const findPhone = () => {
     const want = { region: req.region, dial: req.dial, names: countryNames(req.region) };
     let best = null;
@@ -316,22 +495,18 @@
     for (const picker of PICKERS) {
       const box = input.closest(picker.container);
       if (!box) continue;
+      plan.kind = 'picker';
+      plan.widget = picker.kind;
       // Selectors in order of preference: the real button before its wrapper.
       let button = null;
       for (const sel of picker.button.split(',')) {
-        button = Array.from(box.querySelectorAll(sel.trim())).find(rendered) || null;
+        button = all(sel.trim(), box).find(rendered) || null;
         if (button) break;
       }
-      plan.kind = 'picker';
-      plan.widget = picker.kind;
-      plan.mode = 'e164';
       if (!button) return plan;
-      plan.button = tag(button);
-      const info = describeCountry(button, '');
-      plan.selected = countryScore(info, want) >= 4;
-      // With the dial code shown outside the field (separateDialCode), the field takes the rest.
-      const separate = box.querySelector('.iti__selected-dial-code');
-      if (separate && rendered(separate) && digits(separate.textContent)) plan.mode = 'national';
+      plan.control = tag(button);
+      plan.disabled = Boolean(button.disabled || button.getAttribute('aria-disabled') === 'true' || button.closest('.iti--disabled'));
+      plan.selected = countryScore(describeCountry(button, ''), want) >= 4;
       return plan;
     }
 
@@ -352,9 +527,19 @@
         });
         plan.kind = 'select';
         plan.mode = 'national';
-        plan.select = tag(sel);
+        plan.control = tag(sel);
         plan.option = bestIndex;
-        plan.optionText = bestIndex >= 0 ? sel.options[bestIndex].text.trim() : null;
+        plan.selected = bestIndex >= 0 && sel.selectedIndex === bestIndex;
+        return plan;
+      }
+      // A searchable select, combobox or listbox button showing a country.
+      const control = findCountryControl(input, around);
+      if (control) {
+        plan.kind = 'combobox';
+        plan.mode = 'national';
+        plan.control = tag(control.box);
+        plan.disabled = control.disabled;
+        plan.selected = countryScore(describeCountry(control.box, control.shown.text), want) >= 4 || (control.shown.region === req.region);
         return plan;
       }
       // A separate small field for the dialling code ("+1" | "555 0100").
@@ -371,46 +556,81 @@
         plan.dialValue = dialInputs[0].value;
         return plan;
       }
-      // A fixed prefix printed next to the field ("+90 [ ... ]"): the field wants the rest.
-      const prefix = Array.from(around.querySelectorAll('span,div,label,i,b,strong,small,p')).find(
-        (e) => !e.querySelector('input,select') && /^\+\d{1,4}$/.test((e.textContent || '').trim()) && rendered(e),
-      );
-      if (prefix) {
+      if (printedPrefix(input)) {
         plan.mode = 'national';
-        plan.prefix = prefix.textContent.trim();
         return plan;
       }
     }
     return plan;
   };
 
-  // After a picker button was clicked: the list entry for the wanted country, if the list is open.
-  const findPickerItem = () => {
+  // What the widget holds now: the field's value, the country its control shows, a dial code
+  // printed beside it, and hidden inputs of the widget that carry a number.
+  const readout = () => {
     const input = byTag(req.input);
-    if (!input) return null;
-    const want = { region: req.region, dial: req.dial, names: countryNames(req.region) };
-    for (const picker of PICKERS) {
-      const box = input.closest(picker.container);
-      if (!box) continue;
-      // Some builds append the open list to <body> instead of the widget.
-      let lists = Array.from(box.querySelectorAll(picker.list)).filter(rendered);
-      if (!lists.length) lists = all(picker.list, doc.documentElement).filter(rendered);
-      if (!lists.length) return { open: false, item: null };
-      let best = null;
-      let bestScore = 2;
-      for (const list of lists) {
-        for (const li of list.querySelectorAll(picker.item)) {
-          const name = li.querySelector('.iti__country-name, .country-name, strong');
-          const sc = countryScore(describeCountry(li, name ? name.textContent : li.textContent), want);
-          if (sc > bestScore) {
-            best = li;
-            bestScore = sc;
-          }
-        }
+    if (!input || !rendered(input)) return null;
+    const control = req.control ? byTag(req.control) : null;
+    const dialInput = req.dialInput ? byTag(req.dialInput) : null;
+    const hidden = [];
+    const box = surroundings(input, 3).pop();
+    if (box) {
+      for (const h of all('input[type=hidden]', box)) {
+        if (/\d{5,}/.test(h.value) && (PHONE_WORDS.test(idWords(h.name)) || PHONE_TOKENS.test(idWords(h.name)) || /number|full/.test(idWords(h.name)))) hidden.push(h.value);
       }
-      return { open: true, item: best ? tag(best) : null };
     }
-    return null;
+    return {
+      value: String(input.value),
+      control: control ? shownCountry(control) : null,
+      prefix: dialInput ? digits(dialInput.value) : printedPrefix(input),
+      hidden,
+    };
+  };
+
+  // An open list of countries (after the control was clicked): its search box, if it has one,
+  // and the entry for the wanted country among the options shown.
+  const OPTIONS = '[role=option],[role=menuitem],[role=menuitemradio],.ant-select-item-option,li.country,li.iti__country,.vti__dropdown-item';
+  const SEARCH_HINT = /search|filter|suche|buscar|recherche|ara|поиск/;
+  const deepActive = () => {
+    let a = doc.activeElement;
+    for (;;) {
+      if (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      else if (a && frameDoc(a)) a = a.contentDocument.activeElement;
+      else return a;
+    }
+  };
+  const popup = () => {
+    const input = byTag(req.input);
+    const want = { region: req.region, dial: req.dial, names: countryNames(req.region) };
+    // (seen, not just rendered: antd keeps a zero-size copy of its options for screen readers)
+    const options = all(OPTIONS, doc.documentElement).filter((o) => seen(o) && !o.closest('select') && o !== input);
+    let search = null;
+    const active = deepActive();
+    if (active && active !== input && active.tagName === 'INPUT' && isTextEntry(active) && rendered(active)) search = active;
+    if (!search) {
+      search = all('input', doc.documentElement).find(
+        (i) => i !== input && isTextEntry(i) && seen(i) && (i.type === 'search' || SEARCH_HINT.test(fold(`${i.className} ${i.placeholder} ${i.getAttribute('aria-label') || ''}`))),
+      ) || null;
+    }
+    let best = null;
+    let bestScore = 2;
+    for (const o of options) {
+      const sc = countryScore(describeCountry(o, o.textContent), want);
+      if (sc > bestScore) {
+        best = o;
+        bestScore = sc;
+      }
+    }
+    // What to type into the search box: the list shows dial codes only, or names.
+    const sample = options.slice(0, 20).map((o) => o.textContent || '');
+    const dialsOnly = sample.length > 0 && sample.every((t) => /\+\s*\d/.test(t) && !/\p{L}{3,}/u.test(t));
+    return {
+      open: options.length > 0,
+      search: search ? tag(search) : null,
+      searchValue: search ? search.value : null,
+      item: best ? tag(best) : null,
+      dialsOnly,
+      names: searchNames(req.region),
+    };
   };
 
   // ---------- one-time codes ----------
@@ -446,19 +666,24 @@
       if (!seen(el)) return false;
       if (el.maxLength === 1 || el.getAttribute('size') === '1') return true;
       const r = el.getBoundingClientRect();
-      return r.width <= 64 && otpEvidence(el) > 0;
+      // Wide boxes count when nothing limits their length (MUI's stretch to fill the row);
+      // grouping below keeps only boxes side by side.
+      return (r.width <= 64 || el.maxLength < 0) && otpEvidence(el) > 0;
     });
     let group = null;
     for (let level = 1; level <= 3 && !group; level++) {
       const byParent = new Map();
       for (const el of boxLike) {
         let p = el;
-        for (let i = 0; i < level && p; i++) p = p.parentElement;
+        // Boxes at the top of a shadow root have the host as their parent.
+        for (let i = 0; i < level && p; i++) p = p.parentElement || (p.getRootNode() && p.getRootNode().host) || null;
         if (!p) continue;
         if (!byParent.has(p)) byParent.set(p, []);
         byParent.get(p).push(el);
       }
-      for (const members of byParent.values()) {
+      for (const siblings of byParent.values()) {
+        const top = siblings[0].getBoundingClientRect().top;
+        const members = siblings.filter((el) => Math.abs(el.getBoundingClientRect().top - top) < 8);
         if (members.length < 3) continue;
         const better = !group || (members.length === req.length && group.length !== req.length) || (members.length > group.length && group.length !== req.length);
         if (better) group = members;
@@ -561,8 +786,10 @@
   switch (req.op) {
     case 'phone':
       return findPhone();
-    case 'picker-item':
-      return findPickerItem();
+    case 'readout':
+      return readout();
+    case 'popup':
+      return popup();
     case 'otp':
       return findOtp();
     case 'button':

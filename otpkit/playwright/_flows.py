@@ -16,8 +16,9 @@ from typing import Any, Literal
 import phonenumbers
 from playwright.async_api import Error as PlaywrightError  # the same class as sync_api.Error
 
-from otpkit._errors import ConfigurationError, OtpkitError
+from otpkit._errors import ConfigurationError, FillError, OtpkitError
 from otpkit.playwright._protocol import PAGE, ROOT, Call, FetchCode, Flow, Ref, T, tag
+from otpkit.playwright._readback import read_phone
 
 SCRIPT = files(__package__).joinpath("_dom.js").read_text(encoding="utf-8")
 
@@ -28,7 +29,9 @@ _MIN_CALL_MS = 500.0
 # Time given to a page to react to its own input handlers (auto-submit, dial code on focus).
 _SETTLE_MS = 300
 _FOCUS_SETTLE_MS = 50
-_PICKER_OPEN_S = 3.0
+# The most a country pick may take (open, search, click, confirm), and one search's results.
+_CHOOSE_S = 2.5
+_SEARCH_S = 0.5
 _VERIFY_ENABLE_S = 2.0
 
 Mode = Literal["e164", "national"]
@@ -57,6 +60,7 @@ class PhoneParts:
     dial: str
     national: str
     region: str
+    pinned: bool = False  # the caller named the country: a shared dial code's other one won't do
 
     def request(self) -> dict[str, str]:
         return {"dial": self.dial, "national": self.national, "region": self.region}
@@ -92,7 +96,13 @@ def parse_phone(number: str, country: str | None = None) -> PhoneParts:
             else phonenumbers.region_code_for_country_code(country_code)
         )
     national = phonenumbers.national_significant_number(parsed)
-    return PhoneParts(e164=f"+{dial}{national}", dial=dial, national=national, region=region)
+    return PhoneParts(
+        e164=f"+{dial}{national}",
+        dial=dial,
+        national=national,
+        region=region,
+        pinned=country is not None,
+    )
 
 
 def normalize_code(raw: object) -> str:
@@ -157,6 +167,10 @@ def _digits(text: str | None) -> str:
     return re.sub(r"\D+", "", text or "")
 
 
+def _dial_of(region: str) -> str:
+    return str(phonenumbers.country_code_for_region(region) or "")
+
+
 def _alnum(text: str | None) -> str:
     return re.sub(r"[\W_]+", "", text or "")
 
@@ -211,83 +225,147 @@ def _type(deadline: Deadline, ref: str, text: str, *, caret: str = "all") -> Flo
 
 
 def _fill_phone(phone: PhoneParts, deadline: Deadline, exclude: list[str]) -> Flow[str]:
+    """Find the field, set its country, type, read back; the next way of typing until it holds
+    the number, else FillError saying what the widget shows."""
     plan = yield from _wait_for(
         deadline, "phone number field", "phone", exclude=exclude, **phone.request()
     )
     field: str = plan["input"]
-    mode: Mode = plan["mode"]
+    reader = {"input": field, "control": plan.get("control"), "dialInput": plan.get("dialInput")}
+    unset: str | None = None  # why the country could not be chosen, for the error
     if plan["kind"] == "select":
         if plan["option"] < 0:
-            raise OtpkitError(
-                f"The country list next to the phone field has no entry for {phone.region} "
-                f"(+{phone.dial}); pass country= or fill the field yourself."
+            unset = f"the country list has no entry for {phone.region} (+{phone.dial})"
+        elif not plan["selected"]:
+            yield Call(
+                tag(plan["control"]),
+                "select_option",
+                (),
+                {"index": plan["option"], "timeout": deadline.ms()},
             )
-        yield Call(
-            tag(plan["select"]),
-            "select_option",
-            (),
-            {"index": plan["option"], "timeout": deadline.ms()},
-        )
     elif plan["kind"] == "dial-input":
         if _digits(plan["dialValue"]) != phone.dial:
             yield from _type(deadline, plan["dialInput"], f"+{phone.dial}")
-    elif plan["kind"] == "picker":
-        mode = yield from _pick_country(deadline, plan, phone)
-    yield from _type_phone(deadline, field, phone, mode)
-    return field
+    elif plan["kind"] in ("picker", "combobox") and plan.get("control") and not plan["selected"]:
+        # Flag widgets take the country from a typed "+44 ..." (as people type it), which is
+        # much quicker than their menus. A country= given needs the menu, and so do widgets
+        # whose country button carries the dial code (separateDialCode: the field takes only
+        # the national number, and a typed "+" opens their search).
+        shown = (yield from _readout(deadline, reader)) if plan["kind"] == "picker" else None
+        button_dial = ((shown or {}).get("control") or {}).get("dial")
+        if shown is not None and not phone.pinned and not (button_dial and shown.get("prefix")):
+            yield from _type(deadline, field, phone.e164)
+            shown = yield from _readout(deadline, reader)
+            if shown is None or read_phone(shown, phone.e164).ok:
+                return field
+            # Whatever the "+" opened (intl-tel-input's search, with separateDialCode) closes.
+            yield Call(PAGE, "keyboard.press", ("Escape",))
+        if plan.get("disabled"):
+            unset = "its country control is disabled"
+        elif not (yield from _choose_country(deadline, plan, phone, reader)):
+            unset = f"choosing {phone.region} in its country control did not take"
 
-
-def _pick_country(deadline: Deadline, plan: dict[str, Any], phone: PhoneParts) -> Flow[Mode]:
-    """Choose the country in an intl-tel-input / react-phone-input-2 style dropdown.
-
-    Returns how to type the number afterwards; E.164 when the country could not be picked, since
-    these widgets also detect the country from a typed "+<dial code>".
-    """
-    mode: Mode = plan["mode"]
-    if plan.get("selected") or "button" not in plan:
-        return mode if plan.get("selected") else "e164"
-    yield Call(tag(plan["button"]), "click", (), {"timeout": deadline.ms()})
-    # The list may render a frame later, or after fetching its data.
-    opened = Deadline(min(_PICKER_OPEN_S, max(deadline.ms() / 1000.0, 0.5)))
-    found: dict[str, Any] | None = None
-    while True:
-        found = yield from _dom(deadline, "picker-item", input=plan["input"], **phone.request())
-        if (found and (found["item"] or found["open"])) or opened.expired:
-            break
-        yield _pause(_POLL_MS // 3)
-    if found and found["item"]:
-        yield Call(tag(found["item"]), "click", (), {"timeout": deadline.ms()})
-        return mode
-    # No entry for this country: close the list again (the button toggles it).
-    if found and found["open"]:
-        yield Call(tag(plan["button"]), "click", (), {"timeout": deadline.ms()})
-    return "e164"
-
-
-def _type_phone(deadline: Deadline, field: str, phone: PhoneParts, mode: Mode) -> Flow[None]:
     # Some widgets (react-phone-input-2) put "+<dial code>" into the field when it gets focus,
     # so look at it only after focusing and letting the page react.
     current = yield from _dom(deadline, "focus", ref=field, caret="end", settle=_FOCUS_SETTLE_MS)
-    if _digits(current) == phone.dial:
-        # The widget holds the dial code itself and expects the rest after it.
-        attempts: list[tuple[str, str]] = [(phone.national, "end")]
-    else:
-        attempts = [(phone.national if mode == "national" else phone.e164, "all")]
-    # Second chance with the other form, for fields that reject or mangle the first.
-    attempts.append((phone.e164, "all") if mode == "national" else (phone.national, "all"))
-    shown: str | None = None
-    for text, caret in attempts:
+    shown = yield from _readout(deadline, reader)
+    reading = read_phone(shown, phone.e164) if shown else None
+    for text, caret in _attempts(plan, shown, current, phone):
         yield from _type(deadline, field, text, caret=caret)
-        values = yield from _read(deadline, [field])
-        shown = values[0] if values else None
+        shown = yield from _readout(deadline, reader)
         if shown is None:
-            return  # the form submitted itself; nothing left to check
-        typed = _digits(shown)
-        if typed.endswith(phone.national) or typed == phone.e164[1:]:
-            return
-    raise OtpkitError(
-        f"The phone field shows {shown!r} after typing {phone.e164}; it did not take the number."
+            return field  # the form submitted itself; nothing left to check
+        reading = read_phone(shown, phone.e164)
+        if reading.ok:
+            return field
+    shows = reading.shows if reading else "nothing"
+    denotes = reading.denotes if reading and reading.denotes else "no whole number"
+    raise FillError(
+        f"fill_phone: the phone field shows {shows}, which is {denotes}; wanted {phone.e164}"
+        + (f" ({unset})." if unset else "."),
+        shown=shows,
+        wanted=phone.e164,
     )
+
+
+def _attempts(
+    plan: dict[str, Any], shown: dict[str, Any] | None, current: object, phone: PhoneParts
+) -> list[tuple[str, str]]:
+    """The ways to type the number, most likely first."""
+    if _digits(str(current or "")) == phone.dial:
+        # The widget holds the dial code itself and expects the rest after it.
+        return [(phone.national, "end"), (phone.e164, "all"), (phone.national, "all")]
+    separate = plan["mode"] == "national" or bool(shown and shown.get("prefix"))
+    if separate:
+        return [(phone.national, "all"), (phone.e164, "all")]
+    return [(phone.e164, "all"), (phone.national, "all")]
+
+
+def _readout(deadline: Deadline, reader: dict[str, Any]) -> Flow[dict[str, Any] | None]:
+    """What the widget holds now (see ``readout`` in ``_dom.js``); None once it is gone."""
+    try:
+        shown = yield from _dom(deadline, "readout", **reader)
+    except PlaywrightError:
+        return None
+    return dict(shown) if shown else None
+
+
+def _shows_country(shown: dict[str, Any] | None, phone: PhoneParts) -> bool:
+    control = (shown or {}).get("control") or {}
+    region, dial = control.get("region") or "", control.get("dial") or ""
+    if region:
+        return bool(region == phone.region or (not phone.pinned and _dial_of(region) == phone.dial))
+    return dial == phone.dial
+
+
+def _choose_country(
+    deadline: Deadline, plan: dict[str, Any], phone: PhoneParts, reader: dict[str, Any]
+) -> Flow[bool]:
+    """Open the country control, type the country into its search box (or find it in the
+    list) as a person would, click its entry, and confirm the control shows it."""
+    budget = Deadline(min(_CHOOSE_S, max(deadline.ms() / 1000.0, 0.5)))
+    control = plan["control"]
+    try:
+        yield Call(tag(control), "click", (), {"timeout": budget.ms()})
+        found: dict[str, Any] = {}
+        while not found.get("open") and not budget.expired:
+            found = dict((yield from _dom(budget, "popup", input=plan["input"], **phone.request())))
+            if not found.get("open"):
+                yield _pause(_POLL_MS // 3)
+        search: str | None = found.get("search")
+        queries: list[str] = [] if found.get("dialsOnly") else list(found.get("names", []))
+        queries.append(f"+{phone.dial}")
+        # An entry already in the list is clicked as it is (the list scrolls to it); a search
+        # box is for lists that show only some entries at a time.
+        item = found.get("item")
+        if search is not None and not item:
+            for query in queries:
+                yield from _type(budget, search, query)
+                settle = Deadline(min(_SEARCH_S, max(budget.ms() / 1000.0, 0.2)))
+                while True:
+                    found = dict(
+                        (yield from _dom(budget, "popup", input=plan["input"], **phone.request()))
+                    )
+                    if found.get("item") or settle.expired:
+                        break
+                    yield _pause(_POLL_MS // 3)
+                item = found.get("item")
+                if item:
+                    break
+        if not item:
+            if found.get("open"):
+                yield Call(tag(search or control), "press", ("Escape",), {"timeout": budget.ms()})
+            return False
+        yield Call(tag(item), "click", (), {"timeout": budget.ms()})
+        while True:
+            shown = yield from _readout(budget, reader)
+            if _shows_country(shown, phone):
+                return True
+            if budget.expired:
+                return False
+            yield _pause(_POLL_MS // 3)
+    except PlaywrightError:
+        return False  # a list that would not open or an entry that would not take a click
 
 
 # ---------- one-time code ----------
@@ -325,7 +403,11 @@ def _fill_single(deadline: Deadline, field: str, code: str) -> Flow[None]:
         shown = values[0]
         if _alnum(shown) == code:
             return
-    raise OtpkitError(f"The code field shows {shown!r} after typing {code!r}.")
+    raise FillError(
+        f"fill_otp: the code field shows {shown!r} after typing {code!r}.",
+        shown=str(shown),
+        wanted=code,
+    )
 
 
 def _boxes_hold(values: list[str | None] | None, code: str) -> bool:
@@ -352,7 +434,12 @@ def _fill_boxes(deadline: Deadline, boxes: list[str], code: str) -> Flow[None]:
             yield Call(tag(ref), "fill", (code[index],), {"timeout": deadline.ms()})
     values = yield from _read(deadline, boxes)
     if not _boxes_hold(values, code):
-        raise OtpkitError(f"The code boxes hold {values!r} after typing {code!r}.")
+        held = "".join(v or "" for v in values or [])
+        raise FillError(
+            f"fill_otp: the code boxes hold {values!r} after typing {code!r}.",
+            shown=held,
+            wanted=code,
+        )
 
 
 # ---------- the whole sign-up ----------

@@ -37,7 +37,8 @@ def tag(value: str) -> Ref:
 
 @dataclass(frozen=True)
 class Call:
-    """``ref.method(*args, **kwargs)``; awaited by the async runner."""
+    """``ref.method(*args, **kwargs)`` (``method`` may be dotted: ``keyboard.press``); awaited
+    by the async runner."""
 
     ref: Ref
     method: str
@@ -75,18 +76,25 @@ def bind(surface: Surface, call: Call) -> Callable[[], Any]:
     elif ref.kind == "page":
         target = surface.page
     elif ref.kind == "tag":
-        target = (
-            surface.root
-            if ref.value == "@root"
-            else surface.scope.locator(f'[{TAG_ATTRIBUTE}="{ref.value}"]')
-        )
+        target = surface.root if ref.value == "@root" else _tagged(surface.scope, str(ref.value))
     elif ref.kind == "selector":
         target = surface.scope.locator(ref.value)
     else:
         target = ref.value
-    method = getattr(target, call.method)
+    # Dotted names reach objects hanging off the target ("keyboard.press" on the page).
+    for name in call.method.split("."):
+        target = getattr(target, name)
+    method = target
 
     def run() -> Any:
         return method(*call.args, **call.kwargs)
 
     return run
+
+
+def _tagged(scope: Any, value: str) -> Any:
+    """The element the page script tagged; "frame|...|element" enters each iframe on the way."""
+    *frames, element = value.split("|")
+    for frame in frames:
+        scope = scope.frame_locator(f'[{TAG_ATTRIBUTE}="{frame}"]')
+    return scope.locator(f'[{TAG_ATTRIBUTE}="{element}"]')

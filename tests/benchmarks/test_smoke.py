@@ -16,6 +16,15 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 #: script -> (tiny arguments, text its output must contain)
 CASES: dict[str, tuple[list[str], list[str]]] = {
+    "fill.py": (
+        ["--repeats", "1", "--widgets", "antd-select-of-dial-codes", "antd-input-otp"],
+        [
+            "otpkit fill benchmark: 2 widgets x 1 runs",
+            "fill_phone antd-select-of-dial-codes",
+            "fill_otp   antd-input-otp",
+            "slowest call <= 1.5 s",
+        ],
+    ),
     "coordinator.py": (
         ["--processes", "2", "--workers", "2", "--otps", "1"],
         [

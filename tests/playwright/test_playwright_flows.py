@@ -9,6 +9,7 @@ import pytest
 from otpkit._errors import ConfigurationError, OtpkitError
 from otpkit.playwright import _flows
 from otpkit.playwright._protocol import Call, FetchCode
+from otpkit.playwright._readback import read_phone
 
 
 @pytest.mark.parametrize(
@@ -80,3 +81,22 @@ def test_sign_up_asks_for_the_code_only_after_pressing_send() -> None:
     assert result == "654321"
     assert seen.index("click") < seen.index("fetch-code") < seen.index("otp")
     assert seen.count("press_sequentially") == 2
+
+
+@pytest.mark.parametrize(
+    ("shown", "ok"),
+    [
+        ({"value": "+44 7400 123456", "control": {"region": "GB", "dial": ""}}, True),
+        ({"value": "7400 123456", "prefix": "44"}, True),
+        ({"value": "07400 123456", "control": {"region": "GB", "dial": ""}}, True),
+        ({"value": "447400123456", "control": {"region": "GB", "dial": "44"}}, True),
+        ({"value": "7400123456"}, True),  # a plain field: the digits are all there is
+        # The cases: France still chosen, and "+44..." glued to a "+86" select.
+        ({"value": "7400 123456", "control": {"region": "FR", "dial": ""}}, False),
+        ({"value": "+447400123456", "control": {"region": "", "dial": "86"}}, False),
+        ({"value": "+44 7400 123456", "hidden": ["+337400123456"]}, False),
+        ({"value": "7400"}, False),
+    ],
+)
+def test_read_phone(shown: dict[str, Any], ok: bool) -> None:
+    assert read_phone(shown, "+447400123456").ok is ok

@@ -1,0 +1,1 @@
+var e=new URLSearchParams(window.location.search);function n(t){window.widgetState={...window.widgetState||{},...t}}function i(t){t&&t.preventDefault(),document.getElementById("result").textContent=JSON.stringify(window.widgetState||{})}export{e as a,n as b,i as c};

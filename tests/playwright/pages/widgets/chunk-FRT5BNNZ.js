@@ -1,0 +1,1 @@
+import{m as o,n as t}from"./chunk-WAL3LQFV.js";var m=new Intl.DisplayNames(["en"],{type:"region"}),x=e=>String.fromCodePoint(...e.split("").map(r=>127397+r.charCodeAt(0))),n=o().map(e=>({iso:e,name:m.of(e),dial:t(e)})).sort((e,r)=>e.name.localeCompare(r.name)),u=e=>n.find(r=>r.iso===e);export{x as a,n as b,u as c};

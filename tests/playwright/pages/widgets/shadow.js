@@ -1,0 +1,7 @@
+import{b as a,c as r}from"./chunk-254ZBEWH.js";import"./chunk-SQE76S5B.js";var u=[["US","1"],["FR","33"],["DE","49"],["GB","44"],["PL","48"],["TR","90"],["CA","1"]],p=l=>String.fromCodePoint(...l.split("").map(e=>127397+e.charCodeAt(0))),s=class extends HTMLElement{connectedCallback(){let e=this.attachShadow({mode:"open"});e.innerHTML=`<style>input{width:2em;text-align:center}</style>${'<input maxlength="1" inputmode="numeric">'.repeat(6)}`;let t=Array.from(e.querySelectorAll("input"));t.forEach((o,n)=>o.addEventListener("input",()=>{o.value&&t[n+1]&&t[n+1].focus(),a({code:t.map(c=>c.value).join("")})}))}},i=class extends HTMLElement{connectedCallback(){let e=this.attachShadow({mode:"open"});e.innerHTML=`
+      <form>
+        <label>Country <select name="cc">${u.map(([c,d])=>`<option value="${d}">${p(c)} ${c}</option>`).join("")}</select></label>
+        <label>Mobile <input type="tel" name="mobile"></label>
+        <p>Code</p><code-boxes></code-boxes>
+        <button type="submit">Send code</button>
+      </form>`;let t=e.querySelector("select"),o=e.querySelector("input[type=tel]"),n=()=>a({dial:t.value,country:t.selectedOptions[0].textContent.slice(-2),e164:`+${t.value}${o.value.replace(/\D/g,"")}`});t.addEventListener("change",n),o.addEventListener("input",n),e.querySelector("form").addEventListener("submit",r),n()}};customElements.define("code-boxes",s);customElements.define("signup-card",i);document.getElementById("app").innerHTML="<signup-card></signup-card>";
