@@ -13,6 +13,9 @@ waits for the code, and cancels):
   made with ``push=receiver``; ``rental.wait_for_code()`` is woken by the push.
 - ``poll``: a plain client of jesusnumber and of sanalnumara; ``rental.wait_for_code()`` polls
   on otpkit's own schedule (``otpkit._waiting.POLLING``).
+- ``late``: ``poll`` as a suite really does it: the number is rented at fixture setup and the
+  wait (with the SMS ``--delay`` after it) begins ``--late-after`` seconds later (8 s), so the
+  schedule must start with the wait, not with the rental.
 - ``naive``: the loop a QA engineer would write by hand, the baseline:
   ``while True: client.messages(rental); sleep(5)`` (``--naive-interval``).
 
@@ -76,15 +79,16 @@ from otpkit import Client, Product, Settings
 from otpkit._push import InboxAddress
 from otpkit.sandbox import ProviderName, Sandbox
 
-Mode = Literal["push", "poll", "naive"]
-MODES: tuple[Mode, ...] = ("push", "poll", "naive")
+Mode = Literal["push", "poll", "late", "naive"]
+MODES: tuple[Mode, ...] = ("push", "poll", "late", "naive")
 CALIBRATION_SAMPLES = 50
 
-# Targets (issue 5).
+# Targets (issues 5 and 14).
 PUSH_P50_MS = 10.0
 PUSH_P95_MS = 50.0
-POLL_P50_MS = 400.0
-POLL_MAX_REQUESTS = 8
+POLL_P50_MS = 250.0
+POLL_MEAN_REQUESTS = 5.0
+LATE_P50_MS = 600.0
 
 
 class ClockBridge:
@@ -170,6 +174,7 @@ class Context:
     delay: float
     timeout: float
     naive_interval: float
+    late_after: float = 8.0
     callback_url: str | None = None
     inbox_url: str | None = None
     inbox_token: str | None = None
@@ -222,6 +227,10 @@ def one_otp(ctx: Context, mode: Mode, provider: ProviderName) -> Sample:
         before = requests_of(sandbox, key)
         client = connect(sandbox, ctx.settings, provider, key, push)
         with client, client.rent(ctx.products[provider]) as rental:
+            if mode == "late":
+                # Rented at fixture setup, "Send code" pressed seconds later: the wait (and
+                # the SMS) come long after the rental.
+                time.sleep(ctx.late_after)
             sent = time.monotonic()
             delivery = sandbox.deliver(rental.id, provider=provider, delay=ctx.delay)
             answered = time.monotonic()
@@ -352,8 +361,10 @@ def targets(rows: list[Row], bridge: ClockBridge) -> list[Target]:
             judge(row, "p95", percentile(lat, 95), PUSH_P95_MS, "ms")
         elif row.mode == "poll":
             judge(row, "p50", percentile(lat, 50), POLL_P50_MS, "ms")
-            most = float(max(req)) if req else float("nan")
-            judge(row, "requests per OTP (max)", most, POLL_MAX_REQUESTS, "")
+            mean = statistics.fmean(req) if req else float("nan")
+            judge(row, "requests per OTP (mean)", mean, POLL_MEAN_REQUESTS, "")
+        elif row.mode == "late":
+            judge(row, "p50", percentile(lat, 50), LATE_P50_MS, "ms")
     return found
 
 
@@ -376,7 +387,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="an OTP fails after (60)")
     parser.add_argument(
-        "--modes", default=",".join(MODES), help="comma-separated subset of push,poll,naive"
+        "--late-after",
+        type=float,
+        default=8.0,
+        help="late mode: seconds between renting and starting the wait (8.0)",
+    )
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated subset of " + ",".join(MODES)
     )
     args = parser.parse_args(argv)
     modes = {m.strip() for m in args.modes.split(",") if m.strip()}
@@ -408,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             delay=args.delay,
             timeout=args.timeout,
             naive_interval=args.naive_interval,
+            late_after=args.late_after,
             callback_url=rx.callback_url if rx is not None else None,
             inbox_url=rx.inbox_url if rx is not None else None,
             inbox_token=rx.inbox_token if rx is not None else None,
