@@ -144,11 +144,13 @@ def _attempts(call: Call[T], *, call_timeout: float, request_timeout: float) -> 
             raise RequestTimeoutError(
                 f"{call.endpoint}: no time was left to ask", endpoint=call.endpoint
             )
+        # Queueing for the shared request budget is bounded by a wait's deadline only: the
+        # call's own budget is for retries, and many workers on one key must be able to queue.
+        patience = LIMITER_PATIENCE
+        if call.deadline is not None:
+            patience = min(patience, call.deadline - time.monotonic())
         send = replace(
-            call,
-            attempt=number,
-            timeout=min(request_timeout, left),
-            patience=min(LIMITER_PATIENCE, left),
+            call, attempt=number, timeout=min(request_timeout, left), patience=max(patience, 0.0)
         )
         try:
             result: T = yield send

@@ -308,8 +308,11 @@ class AsyncRental(_RentalCore):
         try:
             outcome = await self._client.run(self._cancelling())
         except OtpkitError as error:
+            # Releasing the rental slot may be file-lock or Redis I/O: off the event loop.
+            await asyncio.to_thread(self._release_slot)
             self._cancel_failed(error)
             raise
+        await asyncio.to_thread(self._release_slot)
         return self._settled(outcome)
 
     async def __aenter__(self) -> AsyncRental:
