@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +23,7 @@ from otpkit._settings import Settings
 from otpkit._slots import RentalSlots
 from otpkit.providers import PROVIDERS, Provider, create_provider
 
-__all__ = ["connect", "connect_async"]
+__all__ = ["connect", "connect_async", "connect_many", "connect_many_async"]
 
 
 def _provider(
@@ -32,7 +32,7 @@ def _provider(
     base_url: str | None,
     settings: Settings,
 ) -> Provider:
-    name = (provider or settings.provider or "").strip().lower()
+    name = (provider or next(iter(settings.providers()), "")).strip().lower()
     if not name:
         known = ", ".join(sorted(PROVIDERS))
         raise ConfigurationError(f"no provider chosen: set OTPKIT_PROVIDER to one of: {known}")
@@ -55,6 +55,7 @@ def _policy(
     journal: JournalChoice,
     budget: Decimal | None,
     push: PushChoice,
+    max_price: Decimal | None = None,
 ) -> RentalPolicy:
     if journal is None:
         journal = settings.journal or default_journal_path()
@@ -81,6 +82,7 @@ def _policy(
     return RentalPolicy(
         journal=shared,
         budget=budget if budget is not None else settings.budget,
+        max_price=max_price if max_price is not None else settings.max_price,
         push=inbox,
         code_timeout=settings.timeout,
         limiter=limiter,
@@ -110,6 +112,7 @@ def _assemble(
     journal: JournalChoice,
     budget: Decimal | None,
     push: PushChoice,
+    max_price: Decimal | None = None,
 ) -> tuple[Provider, dict[str, Any]]:
     """The protocol object and the driver's keyword arguments, for either driver."""
     settings = settings or Settings()
@@ -117,8 +120,16 @@ def _assemble(
     return protocol, {
         "request_timeout": settings.request_timeout,
         "call_timeout": settings.call_timeout,
-        "policy": _policy(settings, protocol, journal, budget, push),
+        "policy": _policy(settings, protocol, journal, budget, push, max_price),
     }
+
+
+def _names(providers: Sequence[str] | None, settings: Settings | None) -> list[str]:
+    names = list(providers) if providers is not None else (settings or Settings()).providers()
+    if not names:
+        known = ", ".join(sorted(PROVIDERS))
+        raise ConfigurationError(f"no providers chosen: set OTPKIT_PROVIDER to a list of: {known}")
+    return names
 
 
 def connect(
@@ -129,6 +140,7 @@ def connect(
     settings: Settings | None = None,
     journal: JournalChoice = None,
     budget: Decimal | None = None,
+    max_price: Decimal | None = None,
     push: PushChoice = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Client:
@@ -136,13 +148,16 @@ def connect(
 
     ``journal`` is where rentals are recorded for the sweep (a path, a ``Journal``, or False
     for none; default ``OTPKIT_JOURNAL`` or the user state directory); ``budget`` caps net
-    spend; ``push`` is a webhook receiver's inbox URL for push delivery of SMS.
+    spend; ``max_price`` refuses dearer products (and those of unknown price) before renting
+    (``PriceLimitError``); ``push`` is a webhook receiver's inbox URL for push delivery of SMS.
 
     >>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
     ...     with client.rent(client.find_product("whatsapp")) as rental:
     ...         print(rental.number, rental.wait_for_code())
     """
-    protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    protocol, options = _assemble(
+        provider, api_key, base_url, settings, journal, budget, push, max_price
+    )
     return Client(protocol, transport=transport, **options)
 
 
@@ -154,9 +169,70 @@ def connect_async(
     settings: Settings | None = None,
     journal: JournalChoice = None,
     budget: Decimal | None = None,
+    max_price: Decimal | None = None,
     push: PushChoice = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncClient:
     """An asynchronous client; arguments as for ``connect``."""
-    protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    protocol, options = _assemble(
+        provider, api_key, base_url, settings, journal, budget, push, max_price
+    )
     return AsyncClient(protocol, transport=transport, **options)
+
+
+def connect_many(
+    providers: Sequence[str] | None = None,
+    *,
+    api_keys: Mapping[str, str | SecretStr] | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    journal: JournalChoice = None,
+    budget: Decimal | None = None,
+    max_price: Decimal | None = None,
+) -> list[Client]:
+    """One client per provider, in order (default: the ``OTPKIT_PROVIDER`` list), for
+    ``otpkit.verify`` to fall back along. Keys come from ``api_keys`` or each provider's
+    ``OTPKIT_<PROVIDER>_API_KEY``; other arguments as for ``connect``.
+
+    >>> clients = otpkit.connect_many(["jesusnumber", "sanalnumara"])  # doctest: +SKIP
+    >>> otpkit.verify(clients, "google", lambda r: r.wait_for_code())  # doctest: +SKIP
+    """
+    keys = api_keys or {}
+    return [
+        connect(
+            name,
+            api_key=keys.get(name),
+            base_url=base_url,
+            settings=settings,
+            journal=journal,
+            budget=budget,
+            max_price=max_price,
+        )
+        for name in _names(providers, settings)
+    ]
+
+
+def connect_many_async(
+    providers: Sequence[str] | None = None,
+    *,
+    api_keys: Mapping[str, str | SecretStr] | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    journal: JournalChoice = None,
+    budget: Decimal | None = None,
+    max_price: Decimal | None = None,
+) -> list[AsyncClient]:
+    """One async client per provider, in order; arguments as for ``connect_many``."""
+    keys = api_keys or {}
+    return [
+        connect_async(
+            name,
+            api_key=keys.get(name),
+            base_url=base_url,
+            settings=settings,
+            journal=journal,
+            budget=budget,
+            max_price=max_price,
+        )
+        for name in _names(providers, settings)
+    ]
