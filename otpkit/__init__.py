@@ -31,6 +31,7 @@ from otpkit._errors import (
     OrderNotFoundError,
     OtpkitError,
     OutOfStockError,
+    PriceLimitError,
     ProductNotFoundError,
     ProviderError,
     RateLimitError,
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from otpkit._connect import (
         connect,
         connect_async,
+        connect_many,
+        connect_many_async,
     )
     from otpkit._extract import (
         extract_code,
@@ -82,12 +85,19 @@ if TYPE_CHECKING:
         PhoneNumber,
         Rental,
     )
+    from otpkit._rotation import (
+        Attempt,
+    )
     from otpkit._settings import (
         Settings,
     )
     from otpkit._sweep import (
         SweepReport,
         SweptRental,
+    )
+    from otpkit._verify import (
+        verify,
+        verify_async,
     )
     from otpkit._version import (
         __version__,
@@ -96,6 +106,7 @@ if TYPE_CHECKING:
 # Everything but the errors is imported on first use: `import otpkit` stays cheap for
 # the pytest plugin, which is loaded in every run whether or not a test rents a number.
 _LAZY = {
+    "Attempt": "otpkit._rotation",
     "AsyncClient": "otpkit._async_client",
     "AsyncRental": "otpkit._rental",
     "AsyncRenting": "otpkit._rental",
@@ -120,8 +131,12 @@ _LAZY = {
     "__version__": "otpkit._version",
     "connect": "otpkit._connect",
     "connect_async": "otpkit._connect",
+    "connect_many": "otpkit._connect",
+    "connect_many_async": "otpkit._connect",
     "default_journal_path": "otpkit._journal",
     "extract_code": "otpkit._extract",
+    "verify": "otpkit._verify",
+    "verify_async": "otpkit._verify",
 }
 _SUBMODULES = ("playwright", "providers", "sandbox", "webhook")
 
@@ -146,6 +161,7 @@ __all__ = [
     "AsyncClient",
     "AsyncRental",
     "AsyncRenting",
+    "Attempt",
     "AuthenticationError",
     "Balance",
     "BudgetExceededError",
@@ -171,6 +187,7 @@ __all__ = [
     "OtpkitError",
     "OutOfStockError",
     "PhoneNumber",
+    "PriceLimitError",
     "Product",
     "ProductNotFoundError",
     "ProviderError",
@@ -193,10 +210,14 @@ __all__ = [
     "__version__",
     "connect",
     "connect_async",
+    "connect_many",
+    "connect_many_async",
     "default_journal_path",
     "extract_code",
     "playwright",
     "providers",
     "sandbox",
+    "verify",
+    "verify_async",
     "webhook",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from otpkit._models import (
 )
 from otpkit._rental import AsyncRental, AsyncRenting
 from otpkit._sweep import SweepReport
+from otpkit._verify import verify_async
 from otpkit.providers import Call, Operation, Pause, Provider
 
 T = TypeVar("T")
@@ -162,6 +164,27 @@ class AsyncClient(DriverBase):
             return rental
 
         return AsyncRenting(start)
+
+    async def verify(
+        self,
+        product: str,
+        flow: Callable[[AsyncRental], Awaitable[T]],
+        *,
+        attempts: int = 3,
+        attempt_timeout: float | None = None,
+        country: str | Sequence[str] | None = None,
+        max_price: Decimal | None = None,
+    ) -> T:
+        """``Client.verify`` with an async ``flow``: the same rotation rules."""
+        return await verify_async(
+            self,
+            product,
+            flow,
+            attempts=attempts,
+            attempt_timeout=attempt_timeout,
+            country=country,
+            max_price=max_price,
+        )
 
     async def messages(self, rental: RentalInfo | str) -> list[Message]:
         """The SMS received so far by ``rental``."""

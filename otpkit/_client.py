@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -32,6 +33,7 @@ from otpkit._models import (
 )
 from otpkit._rental import Rental
 from otpkit._sweep import SweepReport
+from otpkit._verify import verify
 from otpkit.providers import Call, Operation, Pause, Provider
 
 T = TypeVar("T")
@@ -134,6 +136,35 @@ class Client(DriverBase):
         if self.push is not None:
             self.push.watch(rental.id)
         return rental
+
+    def verify(
+        self,
+        product: str,
+        flow: Callable[[Rental], T],
+        *,
+        attempts: int = 3,
+        attempt_timeout: float | None = None,
+        country: str | Sequence[str] | None = None,
+        max_price: Decimal | None = None,
+    ) -> T:
+        """Run ``flow(rental)`` on a fresh number per attempt until it passes; returns what
+        ``flow`` returns. A ``CodeTimeoutError`` or ``NumberRejectedError`` from ``flow``
+        cancels the number (refunded) and tries the next; see ``otpkit.verify``.
+
+        >>> def sign_up(rental: otpkit.Rental) -> str:  # doctest: +SKIP
+        ...     page.fill("#phone", rental.number)
+        ...     return rental.wait_for_code()
+        >>> client.verify("google", sign_up, country=["Turkey", "Germany"])  # doctest: +SKIP
+        """
+        return verify(
+            self,
+            product,
+            flow,
+            attempts=attempts,
+            attempt_timeout=attempt_timeout,
+            country=country,
+            max_price=max_price,
+        )
 
     def messages(self, rental: RentalInfo | str) -> list[Message]:
         """The SMS received so far by ``rental``."""

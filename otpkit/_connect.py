@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +24,7 @@ from otpkit._slots import RentalSlots
 from otpkit._trace import AsyncTracingTransport, Trace, TracingTransport
 from otpkit.providers import PROVIDERS, Provider, create_provider
 
-__all__ = ["connect", "connect_async"]
+__all__ = ["connect", "connect_async", "connect_many", "connect_many_async"]
 
 
 def _provider(
@@ -33,7 +33,7 @@ def _provider(
     base_url: str | None,
     settings: Settings,
 ) -> Provider:
-    name = (provider or settings.provider or "").strip().lower()
+    name = (provider or next(iter(settings.providers()), "")).strip().lower()
     if not name:
         known = ", ".join(sorted(PROVIDERS))
         raise ConfigurationError(f"no provider chosen: set OTPKIT_PROVIDER to one of: {known}")
@@ -58,6 +58,7 @@ def _policy(
     journal: JournalChoice,
     budget: Decimal | None,
     push: PushChoice,
+    max_price: Decimal | None = None,
 ) -> RentalPolicy:
     if journal is None:
         journal = settings.journal or default_journal_path()
@@ -89,6 +90,7 @@ def _policy(
     return RentalPolicy(
         journal=shared,
         budget=budget if budget is not None else settings.budget,
+        max_price=max_price if max_price is not None else settings.max_price,
         push=inbox,
         code_timeout=settings.timeout,
         limiter=limiter,
@@ -118,6 +120,7 @@ def _assemble(
     journal: JournalChoice,
     budget: Decimal | None,
     push: PushChoice,
+    max_price: Decimal | None = None,
 ) -> tuple[Provider, dict[str, Any]]:
     """The protocol object and the driver's keyword arguments, for either driver."""
     settings = settings or Settings()
@@ -125,9 +128,17 @@ def _assemble(
     return protocol, {
         "request_timeout": settings.request_timeout,
         "call_timeout": settings.call_timeout,
-        "policy": _policy(settings, protocol, journal, budget, push),
+        "policy": _policy(settings, protocol, journal, budget, push, max_price),
         "trace": Trace(settings.trace) if settings.trace else None,
     }
+
+
+def _names(providers: Sequence[str] | None, settings: Settings | None) -> list[str]:
+    names = list(providers) if providers is not None else (settings or Settings()).providers()
+    if not names:
+        known = ", ".join(sorted(PROVIDERS))
+        raise ConfigurationError(f"no providers chosen: set OTPKIT_PROVIDER to a list of: {known}")
+    return names
 
 
 def connect(
@@ -138,6 +149,7 @@ def connect(
     settings: Settings | None = None,
     journal: JournalChoice = None,
     budget: Decimal | None = None,
+    max_price: Decimal | None = None,
     push: PushChoice = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Client:
@@ -145,15 +157,19 @@ def connect(
 
     ``journal`` is where rentals are recorded for the sweep (a path, a ``Journal``, or False
     for none; default ``OTPKIT_JOURNAL`` or the user state directory); ``budget`` caps net
-    spend; ``push`` switches on push delivery of SMS: a running ``otpkit.webhook`` receiver,
-    or its inbox URL (its token then comes from ``OTPKIT_INBOX_TOKEN``). With
-    ``OTPKIT_TRACE=PATH`` every HTTP exchange is appended to PATH, API keys masked.
+    spend; ``max_price`` refuses dearer products (and those of unknown price) before renting
+    (``PriceLimitError``); ``push`` switches on push delivery of SMS: a running
+    ``otpkit.webhook`` receiver, or its inbox URL (its token then comes from
+    ``OTPKIT_INBOX_TOKEN``). With ``OTPKIT_TRACE=PATH`` every HTTP exchange is appended to
+    PATH, API keys masked.
 
     >>> with otpkit.connect("jesusnumber", api_key="...") as client:  # doctest: +SKIP
     ...     with client.rent(client.find_product("whatsapp")) as rental:
     ...         print(rental.number, rental.wait_for_code())
     """
-    protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    protocol, options = _assemble(
+        provider, api_key, base_url, settings, journal, budget, push, max_price
+    )
     trace: Trace | None = options.pop("trace")
     if trace is not None:
         transport = TracingTransport(trace, transport)
@@ -168,12 +184,73 @@ def connect_async(
     settings: Settings | None = None,
     journal: JournalChoice = None,
     budget: Decimal | None = None,
+    max_price: Decimal | None = None,
     push: PushChoice = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncClient:
     """An asynchronous client; arguments as for ``connect``."""
-    protocol, options = _assemble(provider, api_key, base_url, settings, journal, budget, push)
+    protocol, options = _assemble(
+        provider, api_key, base_url, settings, journal, budget, push, max_price
+    )
     trace: Trace | None = options.pop("trace")
     if trace is not None:
         transport = AsyncTracingTransport(trace, transport)
     return AsyncClient(protocol, transport=transport, **options)
+
+
+def connect_many(
+    providers: Sequence[str] | None = None,
+    *,
+    api_keys: Mapping[str, str | SecretStr] | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    journal: JournalChoice = None,
+    budget: Decimal | None = None,
+    max_price: Decimal | None = None,
+) -> list[Client]:
+    """One client per provider, in order (default: the ``OTPKIT_PROVIDER`` list), for
+    ``otpkit.verify`` to fall back along. Keys come from ``api_keys`` or each provider's
+    ``OTPKIT_<PROVIDER>_API_KEY``; other arguments as for ``connect``.
+
+    >>> clients = otpkit.connect_many(["jesusnumber", "sanalnumara"])  # doctest: +SKIP
+    >>> otpkit.verify(clients, "google", lambda r: r.wait_for_code())  # doctest: +SKIP
+    """
+    keys = api_keys or {}
+    return [
+        connect(
+            name,
+            api_key=keys.get(name),
+            base_url=base_url,
+            settings=settings,
+            journal=journal,
+            budget=budget,
+            max_price=max_price,
+        )
+        for name in _names(providers, settings)
+    ]
+
+
+def connect_many_async(
+    providers: Sequence[str] | None = None,
+    *,
+    api_keys: Mapping[str, str | SecretStr] | None = None,
+    base_url: str | None = None,
+    settings: Settings | None = None,
+    journal: JournalChoice = None,
+    budget: Decimal | None = None,
+    max_price: Decimal | None = None,
+) -> list[AsyncClient]:
+    """One async client per provider, in order; arguments as for ``connect_many``."""
+    keys = api_keys or {}
+    return [
+        connect_async(
+            name,
+            api_key=keys.get(name),
+            base_url=base_url,
+            settings=settings,
+            journal=journal,
+            budget=budget,
+            max_price=max_price,
+        )
+        for name in _names(providers, settings)
+    ]

@@ -50,7 +50,7 @@ class _Stop(Exception):
 
 def configured_providers(settings: Settings) -> list[str]:
     """The providers with a key: ``OTPKIT_PROVIDER`` and each ``OTPKIT_<PROVIDER>_API_KEY``."""
-    names = [settings.provider.strip().lower()] if settings.provider else []
+    names = settings.providers()
     names += [n for n in ("jesusnumber", "sanalnumara") if getattr(settings, f"{n}_api_key")]
     return list(dict.fromkeys(names))
 

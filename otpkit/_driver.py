@@ -35,6 +35,8 @@ class RentalPolicy:
 
     journal: RentalJournal | None = None
     budget: Decimal | None = None
+    #: Products above this price (or with none known) are refused before renting.
+    max_price: Decimal | None = None
     push: Inbox | None = None
     code_timeout: float = 120.0
     limiter: RequestLimiter | None = None
@@ -111,6 +113,7 @@ class DriverBase:
             journal=self.policy.journal,
             budget=self.policy.budget,
             options=options,
+            max_price=self.policy.max_price,
         )
 
     @property

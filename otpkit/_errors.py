@@ -5,6 +5,7 @@ Every failure a user can meet is one of these; none of their messages ever conta
     OtpkitError
     ├── ConfigurationError            missing/invalid provider, key, base URL, browser
     ├── BudgetExceededError           a rental would push net spend over the budget
+    ├── PriceLimitError               a product costs more than ``max_price`` (or has no price)
     ├── RentalCapError                no rental slot freed up in time (also a TimeoutError)
     ├── CodeTimeoutError              no code before the deadline (also a built-in TimeoutError)
     │   └── VerificationFailedError   every attempt of a rotation failed (lists them)
@@ -37,11 +38,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from typing_extensions import Unpack
 
 from otpkit._redact import redact
+
+if TYPE_CHECKING:
+    from otpkit._rotation import Attempt
 
 __all__ = [
     "AmbiguousOrderError",
@@ -60,6 +64,7 @@ __all__ = [
     "OrderNotFoundError",
     "OtpkitError",
     "OutOfStockError",
+    "PriceLimitError",
     "ProductNotFoundError",
     "ProviderError",
     "RateLimitError",
@@ -94,6 +99,19 @@ class BudgetExceededError(OtpkitError):
         self.budget = budget
         self.spent = spent
         self.price = price
+
+
+class PriceLimitError(OtpkitError):
+    """A product costs more than the ``max_price`` cap, or its price is unknown (a cap that
+    lets an unknown price through caps nothing): refused before renting, nothing spent."""
+
+    def __init__(
+        self, message: str, *, product: str, price: Decimal | None, max_price: Decimal
+    ) -> None:
+        super().__init__(message)
+        self.product = product
+        self.price = price
+        self.max_price = max_price
 
 
 class RentalCapError(OtpkitError, TimeoutError):
@@ -134,7 +152,7 @@ class VerificationFailedError(CodeTimeoutError):
     (number, provider, how long, why it was dropped, the refund)."""
 
     def __init__(
-        self, message: str, *, attempts: Sequence[object] = (), waited: float = 0.0
+        self, message: str, *, attempts: Sequence[Attempt] = (), waited: float = 0.0
     ) -> None:
         super().__init__(message, waited=waited)
         self.attempts = list(attempts)

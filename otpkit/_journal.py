@@ -67,7 +67,10 @@ CREATE TABLE IF NOT EXISTS rentals (
     pid           INTEGER NOT NULL,
     requested_at  REAL NOT NULL,
     rented_at     REAL,
-    updated_at    REAL NOT NULL
+    updated_at    REAL NOT NULL,
+    country       TEXT,
+    failure       TEXT,
+    code_at       REAL
 );
 CREATE INDEX IF NOT EXISTS rentals_order ON rentals (provider, base_url, order_id);
 CREATE INDEX IF NOT EXISTS rentals_state ON rentals (state);
@@ -80,6 +83,10 @@ CREATE TABLE IF NOT EXISTS sandboxes (
     PRIMARY KEY (base_url, host, pid)
 );
 """
+
+
+#: Columns added after the first release: older journals get them on open (ALTER TABLE).
+_ADDED_COLUMNS = {"country": "TEXT", "failure": "TEXT", "code_at": "REAL"}
 
 
 # Unique per process, so that a later process reusing a pid is not mistaken for the owner.
@@ -113,6 +120,13 @@ class JournalEntry:
     rented_at: float | None
     #: When the row last changed (for a lost order: when its reply was given up on).
     updated_at: float = 0.0
+    #: The country the number was rented in, when the product said.
+    country: str | None = None
+    #: Why the number failed to verify ("no code after 2.0 s", "rejected: ..."); the delivery
+    #: statistics count a rental as not delivered only when this says so and no code came.
+    failure: str | None = None
+    #: When the first code arrived.
+    code_at: float | None = None
 
     @property
     def unsettled(self) -> bool:
@@ -172,6 +186,7 @@ class RentalJournal(Protocol):
         price: Decimal | None,
         *,
         budget: Decimal | None = None,
+        country: str | None = None,
     ) -> int: ...
 
     def net_spend(self) -> Decimal: ...
@@ -179,6 +194,8 @@ class RentalJournal(Protocol):
     def opened(self, row: int, order_id: str, number: str, price: Decimal | None) -> None: ...
 
     def code_received(self, row: int) -> None: ...
+
+    def failure(self, row: int, detail: str) -> None: ...
 
     def failed(self, row: int, detail: str) -> None: ...
 
@@ -226,6 +243,9 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         requested_at=row["requested_at"],
         rented_at=row["rented_at"],
         updated_at=row["updated_at"],
+        country=row["country"],
+        failure=row["failure"],
+        code_at=row["code_at"],
     )
 
 
@@ -258,10 +278,19 @@ class Journal:
             private_file(self.path)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
+            self._migrate()
         except (OSError, JournalError) as error:
             raise ConfigurationError(
                 f"cannot open the rental journal {self.path}: {error}"
             ) from None
+
+    def _migrate(self) -> None:
+        # In one write transaction: two processes opening an old journal add each column once.
+        with self._transaction() as db:
+            have = {column["name"] for column in db.execute("PRAGMA table_info(rentals)")}
+            for name, kind in _ADDED_COLUMNS.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE rentals ADD COLUMN {name} {kind}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -302,6 +331,7 @@ class Journal:
         price: Decimal | None,
         *,
         budget: Decimal | None = None,
+        country: str | None = None,
     ) -> int:
         """Record a rental about to be requested; with ``budget``, reserve its price atomically.
 
@@ -323,7 +353,8 @@ class Journal:
                     )
             cursor = db.execute(
                 "INSERT INTO rentals (provider, base_url, product_id, price, state, run_id, host,"
-                " pid, requested_at, updated_at) VALUES (?, ?, ?, ?, 'requesting', ?, ?, ?, ?, ?)",
+                " pid, requested_at, updated_at, country)"
+                " VALUES (?, ?, ?, ?, 'requesting', ?, ?, ?, ?, ?, ?)",
                 (
                     provider,
                     base_url,
@@ -334,6 +365,7 @@ class Journal:
                     os.getpid(),
                     now,
                     now,
+                    country,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -357,7 +389,11 @@ class Journal:
 
     def code_received(self, row: int) -> None:
         """A code arrived for the rental (the provider charges for it; no refund follows)."""
-        self._update(row, "codes = codes + 1", ())
+        self._update(row, "codes = codes + 1, code_at = COALESCE(code_at, ?)", (time.time(),))
+
+    def failure(self, row: int, detail: str) -> None:
+        """The number failed to verify: no code came in time, or the app refused it."""
+        self._update(row, "failure = ?", (detail,))
 
     def failed(self, row: int, detail: str) -> None:
         """The order was refused: nothing was charged."""

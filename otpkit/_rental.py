@@ -25,7 +25,13 @@ from pydantic import PrivateAttr
 from typing_extensions import Unpack
 
 from otpkit._cancelling import cancelling
-from otpkit._errors import OtpkitError, RefundWindowWarning, RentalCleanupWarning
+from otpkit._errors import (
+    CodeTimeoutError,
+    NumberRejectedError,
+    OtpkitError,
+    RefundWindowWarning,
+    RentalCleanupWarning,
+)
 from otpkit._models import CancelOutcome, Message, RentalInfo
 from otpkit._slots import Slot
 from otpkit._waiting import CodeWait, MessageFilter, message_key, schedule_for, waiting
@@ -147,7 +153,41 @@ class _RentalCore(RentalInfo):
             pushed=pushed,
             first_pause=schedule_first if new else max(0.0, schedule_first - age),
         )
-        return waiting(provider, wait, lambda messages: self._found(messages, wait))
+        return self._noting_timeout(
+            waiting(provider, wait, lambda messages: self._found(messages, wait))
+        )
+
+    def _noting_timeout(self, wait: Operation[Message]) -> Operation[Message]:
+        # The journal learns which numbers deliver: a wait that times out is a failure.
+        try:
+            return (yield from wait)
+        except CodeTimeoutError as error:
+            self._note_failure(f"no code after {error.waited:.1f} s")
+            raise
+
+    def _note_failure(self, detail: str) -> None:
+        if self._journal is not None and self._row is not None:
+            self._journal.failure(self._row, detail)
+
+    def reject_number(self, reason: str) -> None:
+        """Say the app under test refused this number ("this number can't be used"): raises
+        ``NumberRejectedError``, which ``verify`` (and the pytest plugin) answer by cancelling
+        the number (refunded: no SMS came) and going on with a fresh one.
+
+        >>> if page.get_by_text("can't receive SMS").is_visible():  # doctest: +SKIP
+        ...     rental.reject_number("app says: can't receive SMS")
+        """
+        self._note_failure(f"rejected: {reason}")
+        raise NumberRejectedError(
+            f"the app refused {self.number} ({self.provider} order {self.id}): {reason}",
+            number=self.number,
+            reason=reason,
+        )
+
+    def _limit_waits(self, timeout: float | None) -> None:
+        """Make ``timeout`` the default of this rental's waits (None keeps the client's)."""
+        if timeout is not None:
+            self._default_timeout = timeout
 
     def _found(self, messages: list[Message], wait: CodeWait) -> Message | None:
         found = wait.choose(messages)

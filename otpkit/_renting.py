@@ -13,13 +13,28 @@ from decimal import Decimal
 from typing import Any
 
 from otpkit._cancelling import cancelling
-from otpkit._errors import AmbiguousOrderError, JournalError, OtpkitError
+from otpkit._errors import AmbiguousOrderError, JournalError, OtpkitError, PriceLimitError
 from otpkit._journal import RentalJournal
 from otpkit._lost_orders import order_claims
 from otpkit._models import CancelOutcome, Product, RentalInfo
 from otpkit.providers import Operation, Pause, Provider, Recovery
 
-__all__ = ["renting"]
+__all__ = ["check_price", "renting"]
+
+
+def check_price(product: Product, max_price: Decimal | None) -> None:
+    """Refuse ``product`` when it costs more than ``max_price``, or its price is unknown."""
+    if max_price is None or (product.price is not None and product.price <= max_price):
+        return
+    where = f" in {product.country}" if product.country else ""
+    cost = "has no known price" if product.price is None else f"costs {product.price}"
+    raise PriceLimitError(
+        f"{product.provider} {product.name}{where} (id {product.id}) {cost}, over the "
+        f"max price of {max_price}: nothing was rented",
+        product=product.id,
+        price=product.price,
+        max_price=max_price,
+    )
 
 
 def renting(
@@ -29,13 +44,17 @@ def renting(
     journal: RentalJournal | None,
     budget: Decimal | None,
     options: dict[str, Any],
+    max_price: Decimal | None = None,
 ) -> Operation[tuple[RentalInfo, int | None]]:
     """Rent ``product``: returns the rental and its journal row (None without a journal)."""
-    if budget is not None and (not isinstance(product, Product) or product.price is None):
-        # The budget is checked before anything is charged, so the price must be known first.
+    capped = budget is not None or max_price is not None
+    if capped and (not isinstance(product, Product) or product.price is None):
+        # Caps are checked before anything is charged, so the price must be known first.
         product = yield from provider.find_product(
             product.id if isinstance(product, Product) else product
         )
+    if isinstance(product, Product):
+        check_price(product, max_price)
     if journal is None:
         info = yield from provider.rent(product, **options)
         return info, None
@@ -54,7 +73,10 @@ def _journaled(
     """One order, journaled; ``again``: a lost reply may lead to one more order."""
     product_id = product.id if isinstance(product, Product) else product
     price = product.price if isinstance(product, Product) else None
-    row = journal.begin(provider.name, provider.base_url, product_id, price, budget=budget)
+    country = product.country if isinstance(product, Product) else None
+    row = journal.begin(
+        provider.name, provider.base_url, product_id, price, budget=budget, country=country
+    )
     try:
         info = yield from provider.rent(product, **options)
     except AmbiguousOrderError as lost:

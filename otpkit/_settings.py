@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         except pydantic.ValidationError as error:
             raise _invalid(error) from None
 
+    #: The provider, or an ordered list of them (``jesusnumber,sanalnumara``): ``connect`` uses
+    #: the first, ``connect_many`` and ``verify`` fall back along the list.
     provider: str | None = None
     api_key: SecretStr | None = None
     base_url: str | None = None
@@ -98,9 +100,13 @@ class Settings(BaseSettings):
     #: Write every HTTP exchange (API keys masked) to this file, one JSON object a line.
     trace: Path | None = None
 
-    #: The product to rent when a test does not say (name or id), and its country.
+    #: The product to rent when a test does not say (name or id), and its country (or an
+    #: ordered list of countries to fall back along, ``Turkey,Germany``; see ``countries()``).
     product: str | None = None
     country: str | None = None
+    #: Products above this price (in the provider's currency) are refused before renting;
+    #: so are products whose price is unknown. None: no cap.
+    max_price: Decimal | None = None
     #: Seconds to wait for a code.
     timeout: Seconds = 120.0
     #: Seconds one HTTP request may take, and the total for one call with its retries.
@@ -164,23 +170,42 @@ class Settings(BaseSettings):
             model_from_specs(**{(info.field_name or "").removeprefix("sandbox_"): [value]})
         return value or None
 
+    def providers(self) -> list[str]:
+        """``OTPKIT_PROVIDER`` as the ordered list of provider names (empty when unset)."""
+        return _listed(self.provider, lower=True)
+
+    def countries(self) -> list[str]:
+        """``OTPKIT_COUNTRY`` as the ordered list of countries (empty when unset)."""
+        return _listed(self.country)
+
+    def _generic_applies(self, provider: str) -> bool:
+        # OTPKIT_API_KEY / OTPKIT_BASE_URL belong to the one provider configured (or any when
+        # none is): with several, each needs its own variable, as one key never fits two.
+        names = self.providers()
+        return not names or names == [provider]
+
     def api_key_for(self, provider: str) -> str | None:
         """The API key for ``provider``: its own variable first, then ``OTPKIT_API_KEY``."""
         own = getattr(self, f"{provider}_api_key", None)
-        generic = self.api_key if self.provider in (None, provider) else None
+        generic = self.api_key if self._generic_applies(provider) else None
         secret = own or generic
         return Secret(secret.get_secret_value()) if isinstance(secret, SecretStr) else None
 
     def base_url_for(self, provider: str) -> str | None:
         """The base URL for ``provider``: its own variable first, then ``OTPKIT_BASE_URL``."""
         own = getattr(self, f"{provider}_base_url", None)
-        generic = self.base_url if self.provider in (None, provider) else None
+        generic = self.base_url if self._generic_applies(provider) else None
         value = own or generic
         return str(value) if value else None
 
     def coordinator_url(self) -> str | None:
         """The coordinator's ``redis://`` URL as text; None when off (unset or empty)."""
         return self.coordinator.get_secret_value() or None if self.coordinator else None
+
+
+def _listed(value: str | None, *, lower: bool = False) -> list[str]:
+    items = [item.strip() for item in (value or "").split(",")]
+    return [item.lower() if lower else item for item in items if item]
 
 
 class IsolatedSettings(Settings):

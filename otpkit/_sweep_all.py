@@ -132,7 +132,7 @@ def _sweep_account(
 ) -> AccountSweep:
     own = getattr(settings, f"{provider}_api_key", None)
     # The generic key belongs to the configured provider only: never try it on another one.
-    key = own or (settings.api_key if settings.provider == provider else None)
+    key = own or (settings.api_key if settings.providers() == [provider] else None)
     if key is None:
         return AccountSweep(
             provider, base_url, problem=f"no API key: set OTPKIT_{provider.upper()}_API_KEY"

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from otpkit._client import Client
 from otpkit._connect import connect
+from otpkit._delivery_stats import delivery_stats
 from otpkit._doctor import configured_providers, doctor
 from otpkit._errors import ConfigurationError, OtpkitError
 from otpkit._journal import Journal, default_journal_path
@@ -94,12 +95,17 @@ def cmd_products(args: argparse.Namespace) -> int:
         if args.country:
             filters["country"] = args.country
         products = client.products(**filters)
+        learned = delivery_stats(client.journal.entries()) if client.journal else {}
         table = Table(title=f"{client.provider_name} products ({len(products)})")
-        for column in ("id", "name", "country", "price", "stock"):
-            table.add_column(column, justify="right" if column in ("price", "stock") else "left")
+        for column in ("id", "name", "country", "price", "stock", "delivers"):
+            left = column in ("id", "name", "country")
+            table.add_column(column, justify="left" if left else "right")
         for product in products:
             cells = (product.id, product.name, product.country or "-")
-            table.add_row(*map(escape, cells), _money(product.price), _money(product.stock))
+            stats = learned.get((client.provider_name, client.base_url, product.id))
+            # The learned (smoothed) rate verify orders by, and the counts behind it.
+            rate = f"{stats.rate:.0%} ({stats.delivered}/{stats.tried})" if stats else "-"
+            table.add_row(*map(escape, cells), _money(product.price), _money(product.stock), rate)
         _out.print(table)
     return 0
 

@@ -88,7 +88,8 @@ class OtpSession:
         """
         import otpkit
 
-        name = (provider or self.settings.provider or "").strip().lower()
+        # A list (OTPKIT_PROVIDER=jesusnumber,sanalnumara): its first is the default.
+        name = (provider or next(iter(self.settings.providers()), "")).strip().lower()
         if not name and self.settings.sandbox:
             name = "jesusnumber"
         quiet = quiet and self.settings.sandbox and self.settings.sandbox_sms

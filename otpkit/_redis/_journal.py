@@ -140,6 +140,9 @@ def _entry(row: int, record: dict[str, str]) -> JournalEntry:
         requested_at=float(record["requested_at"]),
         rented_at=float(rented_at) if rented_at is not None else None,
         updated_at=float(record.get("updated_at", record["requested_at"])),
+        country=record.get("country"),
+        failure=record.get("failure"),
+        code_at=float(record["code_at"]) if "code_at" in record else None,
     )
 
 
@@ -189,6 +192,7 @@ class RedisJournal:
         price: Decimal | None,
         *,
         budget: Decimal | None = None,
+        country: str | None = None,
     ) -> int:
         """Record a rental about to be requested; with ``budget``, reserve its price against
         the run's net spend on every machine, atomically. ``CoordinatorError`` if Redis is
@@ -213,6 +217,8 @@ class RedisJournal:
         cost = price or Decimal(0)
         if price is not None:
             fields.update(price=str(price), price_micros=str(_micros(price, ROUND_CEILING)))
+        if country is not None:
+            fields["country"] = country
         limit = -1 if budget is None else _micros(budget, ROUND_FLOOR)
         keys = [
             self._key("next-rental"),
@@ -237,7 +243,7 @@ class RedisJournal:
         row = int(row)
         self._where[row] = (provider, base_url)
         try:
-            local_row = self.local.begin(provider, base_url, product_id, price)
+            local_row = self.local.begin(provider, base_url, product_id, price, country=country)
         except BaseException:
             self._write(row, {"state": "failed", "detail": "the local journal refused it"})
             raise
@@ -270,7 +276,14 @@ class RedisJournal:
         self.local.code_received(local_row)
         entry = self.local.entry(local_row)
         # The count itself, not an increment: a write replayed after an outage stays right.
-        self._write(row, {"codes": str(entry.codes if entry else 1)})
+        changes: Changes = {"codes": str(entry.codes if entry else 1)}
+        if entry is not None and entry.code_at is not None:
+            changes["code_at"] = repr(entry.code_at)
+        self._write(row, changes)
+
+    def failure(self, row: int, detail: str) -> None:
+        """The number failed to verify: no code came in time, or the app refused it."""
+        self._both(row, lambda local: self.local.failure(local, detail), {"failure": detail})
 
     def failed(self, row: int, detail: str) -> None:
         """The order was refused: nothing was charged."""

@@ -77,6 +77,19 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["--tests", "20", "--repeats", "1"],
         ["trivial tests", "with the plugin", "-p no:otpkit", "import otpkit", "target"],
     ),
+    "rotation.py": (
+        ["--signups", "6", "--workers", "3"],
+        [
+            "part 1: 6 sign-ups",
+            "30 % dead",
+            "no dead numbers",
+            "part 2: 6 sign-ups per row",
+            "learned",
+            "cheapest first",
+            "target",
+            "money lost = 0.00",
+        ],
+    ),
     "sandbox.py": (
         ["--starts", "2", "--clients", "4", "--rounds", "2", "--sms-every", "2"],
         [

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import otpkit
 import otpkit.sandbox
 
 
@@ -100,3 +101,27 @@ def test_errors_are_one_clear_line(sandbox: otpkit.sandbox.Sandbox, tmp_path: Pa
     bad_key = otpkit_cli(env, "balance")
     assert bad_key.returncode == 2 and "Geçersiz API anahtarı" in bad_key.stderr
     assert "secret-but-wrong-key" not in bad_key.stdout + bad_key.stderr
+
+
+def test_products_show_the_learned_delivery_rate(
+    sandbox: otpkit.sandbox.Sandbox, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    env, key = configured(sandbox, "jesusnumber", journal)
+    with otpkit.connect(
+        "jesusnumber", api_key=key, base_url=sandbox.base_url, journal=journal
+    ) as client:
+        tried: list[otpkit.Rental] = []
+
+        def flow(rental: otpkit.Rental) -> str:
+            tried.append(rental)
+            if len(tried) == 1:
+                rental.reject_number("app refused it")
+            sandbox.deliver(rental.id, provider="jesusnumber", code="123456")
+            return rental.wait_for_code()
+
+        client.verify("paypal", flow)
+    products = otpkit_cli(env, "products", "--search", "paypal")
+    assert products.returncode == 0, products.stderr
+    # One of two delivered: smoothed (1 + 1) / (2 + 2) = 50 %.
+    assert "delivers" in products.stdout and "50% (1/2)" in products.stdout
