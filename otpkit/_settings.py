@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from otpkit._redact import Secret
@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     country: str | None = None
     #: Seconds to wait for a code.
     timeout: float = 120.0
+    #: Numbers a test may go through (pytest plugin): a code that never comes or a number the
+    #: app refuses starts the test over on a fresh one, up to this many times (1: no rotation).
+    attempts: int = Field(default=1, ge=1)
+    #: Seconds ``otp()`` waits on each number while rotating (None: ``timeout``).
+    attempt_timeout: float | None = Field(default=None, gt=0)
     #: Seconds one HTTP request may take, and the total for one call with its retries.
     request_timeout: float = 15.0
     call_timeout: float = 30.0
