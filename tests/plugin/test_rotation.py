@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -347,3 +348,23 @@ def test_a_wrong_attempts_marker_stops_the_run_at_once(
     result = run(pytester, "--otp-sandbox")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*@pytest.mark.otp({said}*"])
+
+
+def test_the_example_suite_with_a_real_page_passes_through_dead_numbers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytest-playwright's own ``page`` in a real Chromium against the demo site; with this seed
+    # 2 of the first 6 numbers are dead, so at most 2 tests start over, each at most twice.
+    monkeypatch.setenv("OTPKIT_SANDBOX_DEAD_RATE", "0.3")
+    monkeypatch.setenv("OTPKIT_SANDBOX_SEED", "4")
+    example = Path(__file__).resolve().parents[2] / "examples" / "pytest_signup"
+    for name in ("conftest.py", "test_signup.py"):
+        (pytester.path / name).write_text((example / name).read_text())
+    options = ["--otp-attempts", "4", "--otp-attempt-timeout", "3"]
+    result = run(pytester, "--otp-sandbox", "-n", "2", "-rA", *options)
+    result.assert_outcomes(passed=4)
+    output = result.stdout.str()
+    assert output.count("dropped (no code after 3.0 s)") == 2, output
+    assert output.count("; refunded: ") == 2
+    result.stdout.fnmatch_lines(["sandbox jesusnumber:*open rentals 0, double refunds 0"])
+    assert "left for `otpkit sweep`: 0" in output
