@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     max_price: Decimal | None = None
     #: Seconds to wait for a code.
     timeout: Seconds = 120.0
+    #: Numbers a test may go through (pytest plugin): a code that never comes or a number the
+    #: app refuses starts the test over on a fresh one, up to this many times (1: no rotation).
+    attempts: int = Field(default=1, ge=1)
+    #: Seconds ``otp()`` waits on each number while rotating (None: ``timeout``).
+    attempt_timeout: Seconds | None = None
     #: Seconds one HTTP request may take, and the total for one call with its retries.
     request_timeout: Seconds = 15.0
     call_timeout: Seconds = 30.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKER_KEYS",
     "Otp",
+    "attempt_timeout_of",
+    "attempts_of",
     "check_marker",
     "otp",
     "otp_client",
@@ -97,12 +99,34 @@ class Otp:
         """``message`` for async tests."""
         return await asyncio.to_thread(self.message, timeout, **filters)
 
+    def reject_number(self, reason: str) -> NoReturn:
+        """Say the app under test refused this number ("this number can't be used").
+
+        Raises ``otpkit.NumberRejectedError``: with ``@pytest.mark.otp(attempts=N)`` the test
+        starts over on a fresh number (this one is cancelled, so refunded); else it fails.
+        """
+        import otpkit
+
+        raise otpkit.NumberRejectedError(
+            f"the app refused {self.phone_number}: {reason}",
+            number=str(self.phone_number),
+            reason=reason,
+        )
+
     def __repr__(self) -> str:
         return f"<Otp for {self.phone_number}>"
 
 
 #: What ``@pytest.mark.otp(...)`` takes; anything else is a mistake worth saying at once.
-MARKER_KEYS = ("provider", "product", "country", "timeout", "sandbox_sms")
+MARKER_KEYS = (
+    "provider",
+    "product",
+    "country",
+    "timeout",
+    "sandbox_sms",
+    "attempts",
+    "attempt_timeout",
+)
 
 
 def check_marker(item: pytest.Item) -> None:
@@ -115,11 +139,48 @@ def check_marker(item: pytest.Item) -> None:
                 f"@pytest.mark.otp does not take {what} (in {item.nodeid}); "
                 f"it takes: {', '.join(MARKER_KEYS)}"
             )
+        attempts = marker.kwargs.get("attempts", 1)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise pytest.UsageError(
+                f"@pytest.mark.otp(attempts=...) takes a whole number >= 1, got {attempts!r} "
+                f"(in {item.nodeid})"
+            )
+        per_attempt = marker.kwargs.get("attempt_timeout")
+        if per_attempt is not None and (
+            isinstance(per_attempt, bool)
+            or not isinstance(per_attempt, (int, float))
+            or per_attempt <= 0
+        ):
+            raise pytest.UsageError(
+                f"@pytest.mark.otp(attempt_timeout=...) takes seconds > 0 (in {item.nodeid})"
+            )
+
+
+def _marked(node: pytest.Item) -> dict[str, Any]:
+    marker = node.get_closest_marker("otp")
+    return dict(marker.kwargs) if marker is not None else {}
 
 
 def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
-    marker = request.node.get_closest_marker("otp")
-    return dict(marker.kwargs) if marker is not None else {}
+    return _marked(request.node)
+
+
+def attempts_of(item: pytest.Item) -> int:
+    """How many numbers ``item`` may go through: its marker, else the run's setting."""
+    marked = _marked(item).get("attempts")
+    if marked is not None:
+        return int(marked)
+    session = session_of(item.config)
+    return session.settings.attempts if session is not None else 1
+
+
+def attempt_timeout_of(item: pytest.Item) -> float | None:
+    """Seconds ``otp()`` waits on each number of ``item``'s rotation (None: its timeout)."""
+    marked = _marked(item).get("attempt_timeout")
+    if marked is not None:
+        return float(marked)
+    session = session_of(item.config)
+    return session.settings.attempt_timeout if session is not None else None
 
 
 @pytest.fixture
@@ -168,6 +229,11 @@ def phone_number(rent_phone_number: Callable[..., otpkit.PhoneNumber]) -> otpkit
 
 @pytest.fixture
 def otp(request: pytest.FixtureRequest, phone_number: otpkit.PhoneNumber) -> Otp:
-    """Waits for the SMS code of ``phone_number``: ``page.fill("#code", otp())``."""
+    """Waits for the SMS code of ``phone_number``: ``page.fill("#code", otp())``.
+
+    While the test rotates (``attempts`` > 1), ``otp()`` waits ``attempt_timeout`` seconds.
+    """
     timeout = _marker(request).get("timeout")
+    if attempts_of(request.node) > 1:
+        timeout = attempt_timeout_of(request.node) or timeout
     return Otp(phone_number, float(timeout) if timeout is not None else None)

@@ -12,6 +12,13 @@ import pytest
 
 from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
 from pytest_plugin._options import add_options
+from pytest_plugin._rotation import (
+    attempt_properties,
+    attempts_section,
+    pytest_runtest_call,
+    pytest_runtest_setup,
+    replace_properties,
+)
 from pytest_plugin._run import SharedRun, check_webhook_address, is_worker, run_directory
 from pytest_plugin._session import describe, run_sandbox, settings_of, webhook_secret
 
@@ -19,7 +26,9 @@ __all__ = [
     "pytest_addoption",
     "pytest_collection_modifyitems",
     "pytest_configure",
+    "pytest_runtest_call",
     "pytest_runtest_makereport",
+    "pytest_runtest_setup",
     "pytest_sessionstart",
     "pytest_terminal_summary",
     "pytest_unconfigure",
@@ -46,8 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"otp({', '.join(f'{key}=None' for key in MARKER_KEYS)}): "
-        "what the phone_number/otp fixtures rent for this test, how long otp() waits, and "
-        "whether the sandbox texts the numbers itself (sandbox_sms=False: your app sends the SMS)",
+        "what the phone_number/otp fixtures rent for this test, how long otp() waits, "
+        "whether the sandbox texts the numbers itself (sandbox_sms=False: your app sends the "
+        "SMS), and how many numbers the test may go through (attempts=N: a code that never "
+        "comes after attempt_timeout seconds, or otp.reject_number(reason), starts it over on "
+        "a fresh number)",
     )
 
 
@@ -132,6 +144,12 @@ def pytest_runtest_makereport(
     if rented and report.failed and report.when in ("setup", "call"):
         lines = [describe(number) for number in rented]
         report.sections.append(("otpkit: rented numbers", "\n".join(lines)))
+    if report.when == "call" and (attempts := attempts_section(item, report)):
+        report.sections.append(("otpkit: attempts", attempts))
+    if report.when == "teardown" and (properties := attempt_properties(item)):
+        # JUnit XML reads the teardown report's; by now the last number is refunded or not.
+        replace_properties(item.user_properties, properties)
+        replace_properties(report.user_properties, properties)
     return report
 
 

@@ -49,6 +49,15 @@ OPTIONS = (
     Option("country", "country to rent in when a test does not say", metavar="NAME"),
     Option("base_url", "provider base URL (required for sanalnumara)", metavar="URL"),
     Option("timeout", "seconds otp() waits for a code", metavar="SECONDS"),
+    Option(
+        "attempts",
+        "numbers a test may go through: a code that never comes or a refused number starts "
+        "it over on a fresh one (1: no rotation)",
+        metavar="N",
+    ),
+    Option(
+        "attempt_timeout", "seconds otp() waits on each number while rotating", metavar="SECONDS"
+    ),
     Option("budget", "net spend allowed to the whole run, all workers together", metavar="AMOUNT"),
     Option("journal", "rental journal path (for crash recovery and the sweep)", str, "PATH"),
     Option("webhook", "run a push receiver on HOST:PORT for the run", metavar="HOST:PORT"),
