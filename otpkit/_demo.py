@@ -2,8 +2,9 @@
 
 Starts a sandbox in-process, opens a fresh account, rents a number, signs up on
 ``/demo/signup`` in a real Chromium with the Playwright helpers, reads the SMS code, verifies,
-and cancels. A second rental gets no SMS and is cancelled to show the refund. The ledger then
-proves no money was lost: every rental that delivered no code was refunded.
+and cancels, with rotation: the first number is made dead (its SMS never comes, as for ~30 %
+of real activation numbers), so it is dropped and refunded and the next one is verified. The
+ledger then proves no money was lost: every rental that delivered no code was refunded.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from rich.markup import escape
 from otpkit import sandbox
 from otpkit._client import Client
 from otpkit._connect import connect
-from otpkit._errors import OtpkitError
+from otpkit._errors import CodeTimeoutError, OtpkitError
 from otpkit._models import Product
 from otpkit._redact import redact, register_secret
+from otpkit._rental import Rental
 from otpkit._settings import IsolatedSettings
 from otpkit.playwright import launch_chromium, sign_up
-from otpkit.sandbox import Ledger
+from otpkit.sandbox import Ledger, Sandbox
 from otpkit.sandbox._demo_site import SIGNUP_PATH
 
 __all__ = ["DEMO_PRODUCTS", "run_demo"]
@@ -44,6 +46,8 @@ DEMO_PRODUCTS: dict[DemoProvider, tuple[str, str | None]] = {
     "sanalnumara": ("whatsapp", "Turkey"),
 }
 _CODE_TIMEOUT = 10.0
+#: How long a number gets for its SMS before the demo drops it for the next one.
+_ATTEMPT_TIMEOUT = 3.0
 _PAGE_TIMEOUT = 10.0
 _VERIFIED = "Your phone is verified."
 # The demo page shows either its welcome or an error (role=alert); wait for whichever comes.
@@ -133,8 +137,7 @@ def _demo(provider: DemoProvider, headed: bool, screenshot: Path | None, steps: 
                 where = f", {product.country}" if product.country else ""
                 name = escape(f"{product.name}{where} (id {product.id})")
                 steps.say(f"product {name} at {product.price}")
-                _sign_up_in_browser(client, product, running.base_url, headed, screenshot, steps)
-                _unused_rental(client, product, steps)
+                _sign_up_in_browser(client, product, running, headed, screenshot, steps)
         except (OtpkitError, PlaywrightError):
             # A failed run still shows where the money went, if any was spent.
             with contextlib.suppress(OtpkitError):
@@ -148,7 +151,7 @@ def _demo(provider: DemoProvider, headed: bool, screenshot: Path | None, steps: 
 def _sign_up_in_browser(
     client: Client,
     product: Product,
-    base_url: str,
+    running: Sandbox,
     headed: bool,
     screenshot: Path | None,
     steps: _Steps,
@@ -163,7 +166,7 @@ def _sign_up_in_browser(
             page = browser.new_page()
             page.set_default_timeout(_PAGE_TIMEOUT * 1000)
             try:
-                _verified_sign_up(client, product, page, base_url, steps)
+                _verified_sign_up(client, product, page, running, steps)
             finally:
                 if screenshot is not None:
                     with contextlib.suppress(PlaywrightError):
@@ -176,16 +179,30 @@ def _sign_up_in_browser(
 
 
 def _verified_sign_up(
-    client: Client, product: Product, page: Page, base_url: str, steps: _Steps
+    client: Client, product: Product, page: Page, running: Sandbox, steps: _Steps
 ) -> None:
-    with client.rent(product) as rental:
-        steps.say(f"rented [bold]{rental.number}[/] (order {rental.id}) for {rental.price}")
-        page.goto(base_url + SIGNUP_PATH)
-        steps.say(f"opened {base_url}{SIGNUP_PATH}")
+    """Sign up with rotation: the first number is dead (as ~30 % of real ones are), so it is
+    dropped and refunded, and the next one is verified."""
+    tried: list[Rental] = []
+
+    def attempt(rental: Rental) -> Rental:
+        tried.append(rental)
+        steps.say(
+            f"attempt {len(tried)}: rented [bold]{rental.number}[/] (order {rental.id}) "
+            f"for {rental.price}"
+        )
+        if len(tried) == 1:
+            running.mark_number(rental.number, dead=True)
+            steps.say("  (the sandbox makes this one a dead number: its SMS will never come)")
+        page.goto(running.base_url + SIGNUP_PATH)
 
         def otp() -> str:
             steps.say(f'typed {rental.number} and pressed "Send code"; waiting for the SMS')
-            code = rental.wait_for_code(_CODE_TIMEOUT)
+            try:
+                code = rental.wait_for_code()  # the attempt's timeout
+            except CodeTimeoutError:
+                steps.say(f"no SMS for {rental.number} in {_ATTEMPT_TIMEOUT:g} s: next number")
+                raise
             sms = next((m.text for m in rental.messages() if m.code == code), code)
             said = f' "{escape(sms)}"' if sms != code else ""
             steps.say(f"SMS arrived{said} -> code [bold]{code}[/]")
@@ -202,21 +219,28 @@ def _verified_sign_up(
         if _VERIFIED not in text:
             raise _DemoFailure(f"unexpected welcome text {text!r}")
         steps.say(f'the site says: [green]"{escape(text)}"[/]')
-    outcome = rental.outcome
+        return rental
+
+    try:
+        verified = client.verify(
+            product.id,
+            attempt,
+            attempts=3,
+            attempt_timeout=_ATTEMPT_TIMEOUT,
+            country=product.country,
+        )
+    finally:
+        dead = tried[0] if tried else None
+        if dead is not None and dead.outcome is not None:
+            if not dead.outcome.refunded:
+                raise _DemoFailure(f"the dead number was not refunded: {dead.outcome}")
+            steps.say(
+                f"the dead number {dead.number} was cancelled: [green]refunded[/] {dead.price}"
+            )
+    outcome = verified.outcome
     if outcome is None or outcome.refunded:
         raise _DemoFailure(f"a rental that delivered a code was refunded: {outcome}")
     steps.say(f"cancel refused, as it should be once the code is delivered: {outcome.detail}")
-
-
-def _unused_rental(client: Client, product: Product, steps: _Steps) -> None:
-    with client.rent(product) as rental:
-        steps.say(
-            f"rented {rental.number} (order {rental.id}) for {rental.price}; no SMS will come"
-        )
-    outcome = rental.outcome
-    if outcome is None or not outcome.refunded:
-        raise _DemoFailure(f"a rental that got no SMS was not refunded: {outcome}")
-    steps.say(f"cancelled it: [green]refunded[/] {rental.price}")
 
 
 def _money(ledger: Ledger, steps: _Steps) -> Decimal:

@@ -177,6 +177,10 @@ def _summary(config: pytest.Config) -> list[str]:
             f"left for `otpkit sweep`: {len(left)}"
             + (" (" + ", ".join(e.order_id or "order unknown" for e in left) + ")" if left else "")
         )
+    from otpkit._delivery_stats import delivery_lines
+
+    # Which numbers delivered: one line per provider/product/country.
+    lines += [f"  {line}" for line in delivery_lines(entries)]
     if "sandbox" in state:
         from otpkit import sandbox
 

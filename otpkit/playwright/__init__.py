@@ -20,7 +20,7 @@ With a rented number: ``sign_up(page, rental.number, rental.wait_for_code)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from playwright.sync_api import Browser, Locator, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -29,7 +29,18 @@ from otpkit._browser import launch_options
 from otpkit.playwright import _flows
 from otpkit.playwright._protocol import FetchCode, Flow, Surface, T, bind
 
-__all__ = ["fill_otp", "fill_phone", "launch_chromium", "launch_options", "sign_up"]
+if TYPE_CHECKING:
+    from otpkit._client import Client
+    from otpkit._rental import Rental
+
+__all__ = [
+    "fill_otp",
+    "fill_phone",
+    "launch_chromium",
+    "launch_options",
+    "sign_up",
+    "sign_up_rotating",
+]
 
 
 def launch_chromium(playwright: Playwright, *, headless: bool = True) -> Browser:
@@ -98,6 +109,43 @@ def sign_up(
     """
     flow = _flows.sign_up(phone_number, send=send, verify=verify, country=country, timeout=timeout)
     return _run(page, flow, otp)
+
+
+def sign_up_rotating(
+    page: Page,
+    client: Client,
+    product: str,
+    *,
+    start: str | Callable[[Page], object],
+    attempts: int = 3,
+    attempt_timeout: float | None = None,
+    country: str | list[str] | None = None,
+    send: str | Locator | None = None,
+    verify: str | Locator | Literal[False] | None = None,
+    timeout: float = 30.0,
+) -> str:
+    """``sign_up`` on a fresh number per attempt, until one gets its code; returns the code.
+
+    Each attempt returns to the phone step (``start``: a URL to open, or a callable given the
+    page), rents a number, and signs up with it. A number whose code does not come within
+    ``attempt_timeout`` is cancelled (refunded: no SMS came) and the next one tried, as
+    ``client.verify`` does; after ``attempts`` numbers, ``VerificationFailedError``.
+
+        code = sign_up_rotating(page, client, "whatsapp", start=signup_url, attempt_timeout=30)
+    """
+
+    def attempt(rental: Rental) -> str:
+        if isinstance(start, str):
+            page.goto(start)
+        else:
+            start(page)
+        return sign_up(
+            page, rental.number, rental.wait_for_code, send=send, verify=verify, timeout=timeout
+        )
+
+    return client.verify(
+        product, attempt, attempts=attempts, attempt_timeout=attempt_timeout, country=country
+    )
 
 
 def _surface(target: Page | Locator) -> Surface:

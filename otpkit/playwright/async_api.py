@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from playwright.async_api import Browser, Locator, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
@@ -25,7 +25,18 @@ from otpkit._browser import launch_options
 from otpkit.playwright import _flows
 from otpkit.playwright._protocol import FetchCode, Flow, Surface, T, bind
 
-__all__ = ["fill_otp", "fill_phone", "launch_chromium", "launch_options", "sign_up"]
+if TYPE_CHECKING:
+    from otpkit._async_client import AsyncClient
+    from otpkit._rental import AsyncRental
+
+__all__ = [
+    "fill_otp",
+    "fill_phone",
+    "launch_chromium",
+    "launch_options",
+    "sign_up",
+    "sign_up_rotating",
+]
 
 
 async def launch_chromium(playwright: Playwright, *, headless: bool = True) -> Browser:
@@ -83,6 +94,39 @@ async def sign_up(
     """
     flow = _flows.sign_up(phone_number, send=send, verify=verify, country=country, timeout=timeout)
     return await _run(page, flow, otp)
+
+
+async def sign_up_rotating(
+    page: Page,
+    client: AsyncClient,
+    product: str,
+    *,
+    start: str | Callable[[Page], Awaitable[object]],
+    attempts: int = 3,
+    attempt_timeout: float | None = None,
+    country: str | list[str] | None = None,
+    send: str | Locator | None = None,
+    verify: str | Locator | Literal[False] | None = None,
+    timeout: float = 30.0,
+) -> str:
+    """``sign_up`` on a fresh number per attempt; see
+    :func:`otpkit.playwright.sign_up_rotating` (``start`` is a URL or an async callable).
+
+        code = await sign_up_rotating(page, client, "whatsapp", start=signup_url)
+    """
+
+    async def attempt(rental: AsyncRental) -> str:
+        if isinstance(start, str):
+            await page.goto(start)
+        else:
+            await start(page)
+        return await sign_up(
+            page, rental.number, rental.wait_for_code, send=send, verify=verify, timeout=timeout
+        )
+
+    return await client.verify(
+        product, attempt, attempts=attempts, attempt_timeout=attempt_timeout, country=country
+    )
 
 
 def _surface(target: Page | Locator) -> Surface:

@@ -206,7 +206,9 @@ def test_a_failed_demo_still_accounts_for_the_money(
     assert cli.main(["demo"]) == 1
     captured = capsys.readouterr()
     assert "demo failed: unexpected welcome text" in captured.err
-    assert money(captured.out, "charged") == money(captured.out, "net") == Decimal("0.50")
+    # The dead first number refunded; the second, used, paid for.
+    assert money(captured.out, "charged") == Decimal("1.00")
+    assert money(captured.out, "net") == money(captured.out, "refunded") == Decimal("0.50")
     assert "money lost: 0.00" in captured.out
 
 
@@ -214,17 +216,21 @@ def test_demo_signs_up_and_loses_no_money(runs: Processes) -> None:
     run = runs.result("demo")
     assert run.returncode == 0, run.output
     out = run.stdout
-    number = re.search(r"rented (\+\d+) \(order \d+\)", out)
+    # One rotation: attempt 1's number is dead (no SMS, refunded), attempt 2's is verified.
+    rented = re.findall(r"attempt (\d): rented (\+\d+) \(order \d+\)", out)
+    assert [attempt for attempt, _ in rented] == ["1", "2"], out
+    dead, number = rented[0][1], rented[1][1]
+    assert f"no SMS for {dead} in 3 s: next number" in out
+    assert f"the dead number {dead} was cancelled: refunded 0.50" in out
     code = re.search(r"SMS arrived .*-> code (\d{6})$", out, re.MULTILINE)
-    assert number, out
     assert code, out
     assert f'"Your Demo code is {code.group(1)}.' in out
     shown = phonenumbers.format_number(
-        phonenumbers.parse(number.group(1)), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     assert f'the site says: "Welcome, {shown}! Your phone is verified."' in out
     assert f'typed code {code.group(1)} and pressed "Verify"' in out
-    # Two rentals at 0.50: the one that got its code is paid for, the unused one refunded.
+    # Two rentals at 0.50: the one that got its code is paid for, the dead one refunded.
     assert money(out, "charged") == Decimal("1.00")
     assert money(out, "refunded") == Decimal("0.50")
     assert money(out, "net") == Decimal("0.50")

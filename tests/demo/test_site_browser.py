@@ -135,3 +135,30 @@ def test_a_refused_number_is_shown_the_error(
         assert error.text_content() == REFUSED_MESSAGE
         assert signup.locator("#code-step").is_hidden()
     assert rental.outcome is not None and rental.outcome.refunded
+
+
+def test_sign_up_rotating_drops_a_dead_number_and_verifies_the_next(
+    shared_page: Page, sandbox: Sandbox, client: otpkit.Client, provider: str
+) -> None:
+    from otpkit.playwright import sign_up_rotating
+
+    key = client.provider.api_key
+    starts: list[str] = []
+
+    def start(page: Page) -> None:
+        # The number just rented for this attempt; the first is made dead.
+        number = sandbox.ledger(key).orders[-1].number
+        if not starts:
+            sandbox.mark_number(number, dead=True)
+        starts.append(number)
+        page.goto(sandbox.base_url + SIGNUP_PATH)
+
+    product, country = ("whatsapp", None) if provider == "jesusnumber" else ("whatsapp", "Turkey")
+    code = sign_up_rotating(
+        shared_page, client, product, start=start, attempt_timeout=2, country=country
+    )
+    assert code.isdigit() and VERIFIED in welcome(shared_page)
+    assert len(starts) == 2 and starts[0] != starts[1]
+    ledger = sandbox.ledger(key)
+    dead = [o for o in ledger.orders if o.dead]
+    assert len(dead) == 1 and dead[0].refunds == 1 and ledger.open_rentals == 0
