@@ -95,6 +95,11 @@ if TYPE_CHECKING:
         SweepReport,
         SweptRental,
     )
+    from otpkit._timeline import (
+        TimelineEvent,
+        Verdict,
+        verdict_of,
+    )
     from otpkit._verify import (
         verify,
         verify_async,
@@ -128,6 +133,8 @@ _LAZY = {
     "Settings": "otpkit._settings",
     "SweepReport": "otpkit._sweep",
     "SweptRental": "otpkit._sweep",
+    "TimelineEvent": "otpkit._timeline",
+    "Verdict": "otpkit._timeline",
     "__version__": "otpkit._version",
     "connect": "otpkit._connect",
     "connect_async": "otpkit._connect",
@@ -135,6 +142,7 @@ _LAZY = {
     "connect_many_async": "otpkit._connect",
     "default_journal_path": "otpkit._journal",
     "extract_code": "otpkit._extract",
+    "verdict_of": "otpkit._timeline",
     "verify": "otpkit._verify",
     "verify_async": "otpkit._verify",
 }
@@ -205,7 +213,9 @@ __all__ = [
     "Settings",
     "SweepReport",
     "SweptRental",
+    "TimelineEvent",
     "ValidationError",
+    "Verdict",
     "VerificationFailedError",
     "__version__",
     "connect",
@@ -217,6 +227,7 @@ __all__ = [
     "playwright",
     "providers",
     "sandbox",
+    "verdict_of",
     "verify",
     "verify_async",
     "webhook",

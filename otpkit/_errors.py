@@ -46,6 +46,7 @@ from otpkit._redact import redact
 
 if TYPE_CHECKING:
     from otpkit._rotation import Attempt
+    from otpkit._timeline import Verdict
 
 __all__ = [
     "AmbiguousOrderError",
@@ -123,6 +124,7 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
 
     ``polls`` counts the SMS checks, ``requests`` the HTTP requests they took (retries
     included), and ``problems`` how many of those failed, by kind (``"answered 500"``...).
+    ``verdict`` says why (``otpkit.Verdict``: never_sent, filters_mismatch, provider_errors).
     """
 
     def __init__(
@@ -136,6 +138,7 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
         polls: int = 0,
         requests: int = 0,
         problems: Mapping[str, int] | None = None,
+        verdict: Verdict | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -145,16 +148,22 @@ class CodeTimeoutError(OtpkitError, TimeoutError):
         self.polls = polls
         self.requests = requests
         self.problems = dict(problems or {})
+        self.verdict = verdict
 
 
 class VerificationFailedError(CodeTimeoutError):
     """Every attempt of a verification with rotation failed; ``attempts`` says how each went
-    (number, provider, how long, why it was dropped, the refund)."""
+    (number, provider, how long, why it was dropped, the refund); ``verdict`` is the last one's."""
 
     def __init__(
-        self, message: str, *, attempts: Sequence[Attempt] = (), waited: float = 0.0
+        self,
+        message: str,
+        *,
+        attempts: Sequence[Attempt] = (),
+        waited: float = 0.0,
+        verdict: Verdict | None = None,
     ) -> None:
-        super().__init__(message, waited=waited)
+        super().__init__(message, waited=waited, verdict=verdict)
         self.attempts = list(attempts)
 
 

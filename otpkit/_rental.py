@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import re
 import signal
 import threading
@@ -24,9 +25,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from pydantic import PrivateAttr
 from typing_extensions import Unpack
 
-from otpkit._cancelling import cancelling
+from otpkit._cancelling import cancelling, unconfirmed
 from otpkit._errors import (
     CodeTimeoutError,
+    ConfigurationError,
     NumberRejectedError,
     OtpkitError,
     RefundWindowWarning,
@@ -34,6 +36,7 @@ from otpkit._errors import (
 )
 from otpkit._models import CancelOutcome, Message, RentalInfo
 from otpkit._slots import Slot
+from otpkit._timeline import Timeline, TimelineEvent
 from otpkit._waiting import CodeWait, MessageFilter, message_key, schedule_for, waiting
 from otpkit.providers import Operation
 from otpkit.providers._base import now
@@ -92,6 +95,19 @@ class _RentalCore(RentalInfo):
     _default_timeout: float = PrivateAttr(default=120.0)
     _slot: Slot | None = PrivateAttr(default=None)
     _code_received: bool = PrivateAttr(default=False)
+    _timeline: Timeline = PrivateAttr(default_factory=Timeline)
+
+    @property
+    def timeline(self) -> tuple[TimelineEvent, ...]:
+        """This rental's story so far: rented, polls, pushes, SMS, code, cancel and money."""
+        return self._timeline.events
+
+    def _bound(self) -> None:
+        price = "price unknown" if self.price is None else f"charged {self.price}"
+        self._timeline.add(
+            "rented", f"{self.number} for {self.service or self.product_id}, {price}"
+        )
+        install_sigterm_handler()
 
     @property
     def journal_row(self) -> int | None:
@@ -138,7 +154,7 @@ class _RentalCore(RentalInfo):
         )
         provider = self._client.provider
         only.check_against(provider)
-        timeout = self._default_timeout if timeout is None else timeout
+        timeout = self._default_timeout if timeout is None else _checked_timeout(timeout)
         pushed = self._client.push is not None
         schedule_first = schedule_for(pushed).first
         # The schedule starts with the wait; only a number rented just now (or a code just
@@ -152,7 +168,12 @@ class _RentalCore(RentalInfo):
             baseline=Counter(self._consumed) if new else Counter(),
             pushed=pushed,
             first_pause=schedule_first if new else max(0.0, schedule_first - age),
+            timeline=self._timeline,
         )
+        what = "a code" if need_code else "an SMS"
+        shown = f" ({only})" if str(only) else ""
+        how = "pushed, polled as a safety net" if pushed else "polled"
+        self._timeline.add("wait", f"waiting up to {timeout:g} s for {what}{shown}, {how}")
         return self._noting_timeout(
             waiting(provider, wait, lambda messages: self._found(messages, wait))
         )
@@ -162,6 +183,7 @@ class _RentalCore(RentalInfo):
         try:
             return (yield from wait)
         except CodeTimeoutError as error:
+            self._timeline.add("gave_up", f"{error.verdict}: {error}")
             self._note_failure(f"no code after {error.waited:.1f} s")
             raise
 
@@ -178,6 +200,7 @@ class _RentalCore(RentalInfo):
         ...     rental.reject_number("app says: can't receive SMS")
         """
         self._note_failure(f"rejected: {reason}")
+        self._timeline.add("rejected", reason)
         raise NumberRejectedError(
             f"the app refused {self.number} ({self.provider} order {self.id}): {reason}",
             number=self.number,
@@ -187,7 +210,7 @@ class _RentalCore(RentalInfo):
     def _limit_waits(self, timeout: float | None) -> None:
         """Make ``timeout`` the default of this rental's waits (None keeps the client's)."""
         if timeout is not None:
-            self._default_timeout = timeout
+            self._default_timeout = _checked_timeout(timeout)
 
     def _found(self, messages: list[Message], wait: CodeWait) -> Message | None:
         found = wait.choose(messages)
@@ -197,6 +220,7 @@ class _RentalCore(RentalInfo):
             if found.code is not None:
                 # Only what the provider's own SMS endpoint shows counts (never a push alone).
                 self._code_received = True
+                self._timeline.add("code", f"code {found.code} after {wait.polls} poll(s)")
                 if self._journal is not None and self._row is not None:
                     self._journal.code_received(self._row)
         return found
@@ -220,16 +244,38 @@ class _RentalCore(RentalInfo):
     def _settled(self, outcome: CancelOutcome) -> CancelOutcome:
         self._release_slot()
         self._outcome = outcome
+        if self._code_received:
+            self._timeline.add("kept", f"paid {self.price}: {outcome.detail}")
+        elif outcome.refunded:
+            self._timeline.add("cancelled", f"refunded {self.price}: {outcome.detail}")
+        else:
+            self._timeline.add("cancelled", f"not refunded: {outcome.detail}")
         return outcome
 
     def _cancel_failed(self, error: BaseException) -> None:
         self._release_slot()
+        self._timeline.add("cancel_failed", f"{error}; left for `otpkit sweep`")
+        # A cancel sent without a reply may have landed: the sweep asks the provider which.
+        what = (
+            "the cancel got no reply in time (it may have landed)"
+            if unconfirmed(error)
+            else "could not cancel"
+        )
         warnings.warn(
-            f"could not cancel {self.number} ({self.provider} {self.id}): {error}; "
-            "it is left in the journal for `otpkit sweep`",
+            f"{what}: {self.number} ({self.provider} {self.id}): {error}; "
+            "it is left in the journal for `otpkit sweep`, which checks with the provider",
             RentalCleanupWarning,
             stacklevel=4,
         )
+
+
+def _checked_timeout(timeout: float) -> float:
+    # inf would never end (and nan ends at a moment nobody chose): a deadline is a number.
+    if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout < 0:
+        raise ConfigurationError(
+            f"timeout must be a finite number of seconds >= 0, got {timeout!r}"
+        )
+    return float(timeout)
 
 
 def _code_of(message: Message) -> str:
@@ -253,7 +299,7 @@ class Rental(_RentalCore):
         """Attach the rental to its client, journal row and rental slot."""
         self._client, self._journal, self._row = client, journal, row
         self._default_timeout, self._slot = timeout, slot
-        install_sigterm_handler()
+        self._bound()
         return self
 
     def messages(self) -> list[Message]:
@@ -322,7 +368,7 @@ class AsyncRental(_RentalCore):
         """Attach the rental to its client, journal row and rental slot."""
         self._client, self._journal, self._row = client, journal, row
         self._default_timeout, self._slot = timeout, slot
-        install_sigterm_handler()
+        self._bound()
         return self
 
     async def messages(self) -> list[Message]:

@@ -38,6 +38,7 @@ from otpkit._errors import (
 from otpkit._journal import RentalJournal
 from otpkit._models import CancelOutcome, Product, RentalInfo
 from otpkit._renting import check_price
+from otpkit._timeline import Verdict, verdict_of
 from otpkit.providers import Operation, Provider
 
 __all__ = ["Attempt", "Choice", "Rotation", "countries_of", "offering"]
@@ -52,7 +53,7 @@ ROTATES = (CodeTimeoutError, NumberRejectedError)
 class Attempt:
     """One try of ``verify``: the number (None when the offer could not be rented at all),
     where it came from, how long it took, why it was dropped (None: it verified) and whether
-    its money came back (None: nothing was charged, or not known)."""
+    its money came back (None: nothing was charged, or not known); ``verdict``: why it failed."""
 
     provider: str
     product: str
@@ -61,6 +62,7 @@ class Attempt:
     seconds: float
     dropped: str | None
     refunded: bool | None
+    verdict: Verdict | None = None
 
     @property
     def verified(self) -> bool:
@@ -218,7 +220,9 @@ class Rotation(Generic[C]):
         self, error: OtpkitError, *, provider: str, product: str, country: str | None
     ) -> None:
         self._refusal = error
-        self.tried.append(Attempt(provider, product, country, None, 0.0, str(error), None))
+        self.tried.append(
+            Attempt(provider, product, country, None, 0.0, str(error), None, verdict_of(error))
+        )
 
     def record(
         self,
@@ -237,6 +241,7 @@ class Rotation(Generic[C]):
             seconds=seconds,
             dropped=None if failure is None else why_dropped(failure),
             refunded=None if outcome is None else outcome.refunded,
+            verdict=None if failure is None else verdict_of(failure),
         )
         self.tried.append(attempt)
         if failure is not None:
@@ -257,4 +262,5 @@ class Rotation(Generic[C]):
             f"no verification after {len(rented)} {noun} ({refunded} refunded):\n{lines}",
             attempts=self.tried,
             waited=sum(attempt.seconds for attempt in self.tried),
+            verdict=self.tried[-1].verdict,
         )

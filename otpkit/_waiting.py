@@ -27,6 +27,7 @@ from tenacity.wait import wait_base
 from otpkit._errors import CodeTimeoutError, ConfigurationError, RateLimitError
 from otpkit._exchange import is_transient
 from otpkit._models import Message, RentalInfo
+from otpkit._timeline import Timeline, Verdict
 from otpkit.providers import Operation, Pause, Provider, RequestTally, retried, within
 
 __all__ = ["CodeWait", "MessageFilter", "wait_for_sms", "waiting"]
@@ -164,7 +165,16 @@ class CodeWait:
     last_error: BaseException | None = None
     #: Messages that arrived but did not pass the filters (the newest poll's).
     rejected: list[Message] = field(default_factory=list)
+    #: Messages that passed the filters but hold no code (the newest poll's).
+    codeless: list[Message] = field(default_factory=list)
+    #: Where the wait's polls, pushes and SMS are told (the rental's story).
+    timeline: Timeline = field(default_factory=Timeline)
+    answered: int = 0
+    failed: int = 0
     _first_poll: float | None = None
+    #: When the next poll is due by the schedule: a poll before that was woken by a push.
+    _due: float | None = None
+    _told: Counter[tuple[str, str | None, str | None]] = field(default_factory=Counter)
 
     @property
     def schedule(self) -> wait_for_sms:
@@ -190,38 +200,76 @@ class CodeWait:
 
     def _worth_retrying(self, error: BaseException) -> bool:
         self.last_error = error
+        self.failed += 1
+        self.timeline.add("poll_failed", f"poll {self.polls}: {error}")
         return is_transient(error)
 
     def _clipped_wait(self, retry_state: tenacity.RetryCallState) -> float:
         # The last poll happens at the deadline rather than a full interval before it.
         since_first = time.monotonic() - (self._first_poll or self.started)
-        return min(self.schedule.pause(since_first, retry_state), self.remaining())
+        pause = min(self.schedule.pause(since_first, retry_state), self.remaining())
+        self.expect_poll_after(pause)
+        return pause
+
+    def expect_poll_after(self, pause: float) -> None:
+        """The schedule's next poll is ``pause`` seconds away (an earlier one was pushed)."""
+        self._due = time.monotonic() + pause
 
     def poll_started(self) -> None:
         self.polls += 1
         if self._first_poll is None:
             self._first_poll = time.monotonic()
+        if self.pushed and self._due is not None and time.monotonic() < self._due - 0.05:
+            self.timeline.add("push", "a push woke the wait; the provider is asked to confirm")
+        self._due = None
 
     def choose(self, messages: list[Message]) -> Message | None:
         """The newest message that counts, or None to keep waiting."""
         self.last_error = None
+        self.answered += 1
         fresh = unseen(messages, self.baseline)
+        for message in unseen(fresh, self._told):
+            self._told[message_key(message)] += 1
+            sender = f" from {message.sender}" if message.sender else ""
+            self.timeline.add("sms", f"SMS{sender}: {message.text[:160]!r}")
         self.rejected = [m for m in fresh if not self.only.accepts(m)]
+        self.codeless = [m for m in fresh if self.only.accepts(m) and m.code is None]
         for message in reversed(fresh):
             if self.only.accepts(message) and (message.code is not None or not self.need_code):
                 return message
+        self.timeline.add("poll", f"poll {self.polls}: {self._no_count(len(messages))}")
         return None
+
+    def _no_count(self, seen: int) -> str:
+        if not seen:
+            return "no SMS yet"
+        return f"{seen} SMS, none counts" if seen > len(self.baseline) else f"{seen} old SMS"
+
+    @property
+    def verdict(self) -> Verdict:
+        """Why the wait found nothing: what came, or why nothing can be told."""
+        if self.rejected or (self.need_code and self.codeless):
+            return Verdict.FILTERS_MISMATCH
+        if self.failed > self.answered:
+            return Verdict.PROVIDER_ERRORS
+        return Verdict.NEVER_SENT
 
     def timed_out(self) -> CodeTimeoutError:
         """The error to raise when the deadline passed: what was asked, and what went wrong."""
         waited = time.monotonic() - self.started
         what = "code" if self.need_code else "SMS"
-        details = [self.tally.describe()]
+        verdict = self.verdict
+        details = [verdict.explanation, self.tally.describe()]
         if self.rejected:
             count = len(self.rejected)
             details.append(
                 f"{count} SMS arrived but did not match the filters: {self.only} "
                 f"(the newest: {self.rejected[-1].text[:80]!r})"
+            )
+        if self.need_code and self.codeless:
+            details.append(
+                f"{len(self.codeless)} SMS held no code otpkit could read "
+                f"(the newest: {self.codeless[-1].text[:80]!r}); pass pattern= to say where it is"
             )
         if self.last_error is not None:
             details.append(f"last error: {self.last_error}")
@@ -236,6 +284,7 @@ class CodeWait:
             polls=self.polls,
             requests=self.tally.requests,
             problems=dict(self.tally.problems),
+            verdict=verdict,
         )
 
 
@@ -258,7 +307,9 @@ def waiting(
         return found(messages)
 
     if wait.first_pause > 0:
-        yield Pause(min(wait.first_pause, wait.remaining()), wake=wake)
+        first = min(wait.first_pause, wait.remaining())
+        wait.expect_poll_after(first)
+        yield Pause(first, wake=wake)
     try:
         message = yield from retried(poll, wake=wake, **wait.retrying())
     except tenacity.RetryError:
