@@ -36,7 +36,7 @@ from otpkit._errors import (
 )
 from otpkit._models import CancelOutcome, Message, RentalInfo
 from otpkit._slots import Slot
-from otpkit._timeline import Timeline, TimelineEvent
+from otpkit._timeline import Timeline, TimelineEvent, Verdict
 from otpkit._waiting import CodeWait, MessageFilter, message_key, schedule_for, waiting
 from otpkit.providers import Operation
 from otpkit.providers._base import now
@@ -96,11 +96,18 @@ class _RentalCore(RentalInfo):
     _slot: Slot | None = PrivateAttr(default=None)
     _code_received: bool = PrivateAttr(default=False)
     _timeline: Timeline = PrivateAttr(default_factory=Timeline)
+    _verdict: Verdict | None = PrivateAttr(default=None)
 
     @property
     def timeline(self) -> tuple[TimelineEvent, ...]:
         """This rental's story so far: rented, polls, pushes, SMS, code, cancel and money."""
         return self._timeline.events
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """Why this number failed, if it did: its last wait's verdict, or ``number_rejected``
+        (None once a later wait received a code)."""
+        return None if self._code_received else self._verdict
 
     def _bound(self) -> None:
         price = "price unknown" if self.price is None else f"charged {self.price}"
@@ -183,6 +190,7 @@ class _RentalCore(RentalInfo):
         try:
             return (yield from wait)
         except CodeTimeoutError as error:
+            self._verdict = error.verdict
             self._timeline.add("gave_up", f"{error.verdict}: {error}")
             self._note_failure(f"no code after {error.waited:.1f} s")
             raise
@@ -200,6 +208,7 @@ class _RentalCore(RentalInfo):
         ...     rental.reject_number("app says: can't receive SMS")
         """
         self._note_failure(f"rejected: {reason}")
+        self._verdict = Verdict.NUMBER_REJECTED
         self._timeline.add("rejected", reason)
         raise NumberRejectedError(
             f"the app refused {self.number} ({self.provider} order {self.id}): {reason}",

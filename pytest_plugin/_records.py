@@ -1,0 +1,116 @@
+"""What a test's rentals were, as data: the one source of the failure section, pytest-html,
+JUnit XML and ``--otp-report``.
+
+A ``RentalRecord`` is one rented number of one run of a test (a rerun by pytest-rerunfailures
+is a new run; a number dropped by rotation is an attempt of its run): where it came from, the
+number (masked to its last four digits unless asked otherwise), its timeline, how it ended, the
+verdict when it failed, and the money.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import otpkit
+
+__all__ = ["EventRecord", "Outcome", "RentalRecord", "mask", "outcome_of", "rental_record"]
+
+#: How a rental ended: its code was received (the provider keeps the payment), cancelled with
+#: or without a refund, a cancel that failed (left for ``otpkit sweep``), or still open.
+Outcome = Literal["code_received", "refunded", "not_refunded", "cancel_failed", "open"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventRecord(_Record):
+    """One step of a rental's timeline."""
+
+    at: datetime
+    kind: str
+    detail: str
+
+
+class RentalRecord(_Record):
+    """One rented number of one run of a test."""
+
+    test: str
+    #: 1 for the test's first run, 2 for its first rerun (pytest-rerunfailures), ...
+    run: int
+    #: 1 for the run's first number, 2 after rotation dropped it, ...
+    attempt: int
+    provider: str
+    product: str
+    country: str | None
+    number: str
+    order_id: str
+    rented_at: datetime
+    outcome: Outcome
+    outcome_detail: str
+    verdict: str | None
+    charged: Decimal | None
+    refunded: Decimal
+    timeline: list[EventRecord]
+
+
+def mask(number: str) -> str:
+    """``number`` with all but its last four digits hidden: ``+*******0503``."""
+    digits = [c for c in number if c.isdigit()]
+    shown = "".join(digits[-4:])
+    return ("+" if number.startswith("+") else "") + "*" * max(len(digits) - 4, 0) + shown
+
+
+def outcome_of(rental: otpkit.Rental | otpkit.AsyncRental) -> tuple[Outcome, str]:
+    """How ``rental`` ended, and the provider's or otpkit's words for it."""
+    kinds = [event.kind for event in rental.timeline]
+    ended = rental.outcome
+    if ended is not None:
+        if "kept" in kinds:
+            return "code_received", ended.detail
+        return ("refunded" if ended.refunded else "not_refunded"), ended.detail
+    if "cancel_failed" in kinds:
+        failed = [e for e in rental.timeline if e.kind == "cancel_failed"]
+        return "cancel_failed", failed[-1].detail
+    return "open", "not cancelled yet"
+
+
+def _country(number: str) -> str | None:
+    import phonenumbers
+
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or None
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def rental_record(
+    number: otpkit.PhoneNumber, *, test: str, run: int, attempt: int, show_number: bool = False
+) -> RentalRecord:
+    """The record of ``number`` as rented by ``test`` (its number masked unless
+    ``show_number``)."""
+    rental = number.rental
+    outcome, detail = outcome_of(rental)
+    refunded = rental.price if outcome == "refunded" and rental.price is not None else Decimal(0)
+    return RentalRecord(
+        test=test,
+        run=run,
+        attempt=attempt,
+        provider=rental.provider,
+        product=rental.service or rental.product_id,
+        country=_country(rental.number),
+        number=rental.number if show_number else mask(rental.number),
+        order_id=rental.id,
+        rented_at=rental.rented_at,
+        outcome=outcome,
+        outcome_detail=detail,
+        verdict=None if rental.verdict is None else str(rental.verdict),
+        charged=rental.price,
+        refunded=refunded,
+        timeline=[EventRecord(at=e.at, kind=e.kind, detail=e.detail) for e in rental.timeline],
+    )
