@@ -111,9 +111,9 @@ class _RentalCore(RentalInfo):
 
     def _bound(self) -> None:
         price = "price unknown" if self.price is None else f"charged {self.price}"
-        self._timeline.add(
-            "rented", f"{self.number} for {self.service or self.product_id}, {price}"
-        )
+        # No number here: reports mask it, and the record beside the timeline holds it.
+        what = self.service or self.product_id
+        self._timeline.add("rented", f"{what} from {self.provider} (order {self.id}), {price}")
         install_sigterm_handler()
 
     @property
