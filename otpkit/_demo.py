@@ -201,7 +201,7 @@ def _verified_sign_up(
             try:
                 code = rental.wait_for_code()  # the attempt's timeout
             except CodeTimeoutError:
-                steps.say(f"no SMS for {rental.number} in {_ATTEMPT_TIMEOUT:g} s: next number")
+                steps.say(f"no code for {rental.number} in {_ATTEMPT_TIMEOUT:g} s: next number")
                 raise
             sms = next((m.text for m in rental.messages() if m.code == code), code)
             said = f' "{escape(sms)}"' if sms != code else ""

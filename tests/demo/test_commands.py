@@ -220,7 +220,7 @@ def test_demo_signs_up_and_loses_no_money(runs: Processes) -> None:
     rented = re.findall(r"attempt (\d): rented (\+\d+) \(order \d+\)", out)
     assert [attempt for attempt, _ in rented] == ["1", "2"], out
     dead, number = rented[0][1], rented[1][1]
-    assert f"no SMS for {dead} in 3 s: next number" in out
+    assert f"no code for {dead} in 3 s: next number" in out
     assert f"the dead number {dead} was cancelled: refunded 0.50" in out
     code = re.search(r"SMS arrived .*-> code (\d{6})$", out, re.MULTILINE)
     assert code, out
