@@ -118,3 +118,5 @@ def test_a_real_push_is_confirmed_by_the_provider_and_counts(
             # One read of the provider's SMS endpoint confirmed what the push said.
             assert sandbox.stats().by_endpoint.get("jesusnumber.sms", 0) - before == 1
         assert rental.outcome is not None and not rental.outcome.refunded  # used: paid for
+    # The timeline tells the push apart from a scheduled poll.
+    assert [e.kind for e in rental.timeline] == ["rented", "wait", "push", "sms", "code", "kept"]
