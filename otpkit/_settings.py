@@ -38,6 +38,7 @@ ACCEPTS = {
     "max_rentals": "a whole number of rentals, 0 or more (0: no cap)",
     "sandbox_throttle": "a whole number of requests per minute, 0 or more (0: off)",
     "sandbox": "true or false",
+    "report_numbers": "true or false",
 }
 
 
@@ -121,6 +122,11 @@ class Settings(BaseSettings):
     budget: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
     #: Where rentals are journaled (default: the user state directory).
     journal: Path | None = None
+    #: Write the run's JSON report here (pytest plugin ``--otp-report``): every rental of every
+    #: test, totals, delivery rates; numbers masked to their last four digits unless
+    #: ``report_numbers``.
+    report: Path | None = None
+    report_numbers: bool = False
     #: Requests per minute per API key shared by every process on this machine (None: no cap).
     rate_limit: Count | None = None
     #: Rentals open at once per account across processes (None: no cap).

@@ -12,6 +12,8 @@ import pytest
 
 from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
 from pytest_plugin._options import add_options
+from pytest_plugin._report import register as register_report
+from pytest_plugin._report import report_line
 from pytest_plugin._rotation import (
     attempt_properties,
     attempts_section,
@@ -52,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_plugin import _browser
 
         config.pluginmanager.register(_browser, "otpkit-browser")
+    register_report(config)  # --otp-report: its own plugin (pytest_plugin/_report.py)
     config.addinivalue_line(
         "markers",
         f"otp({', '.join(f'{key}=None' for key in MARKER_KEYS)}): "
@@ -204,7 +207,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if is_worker(config):
         return
     try:
-        lines = _summary(config)
+        lines = _summary(config) + report_line(config)
     except Exception as error:  # a summary must never fail the run
         lines = [f"(summary unavailable: {error})"]
     if lines:

@@ -60,6 +60,16 @@ OPTIONS = (
     ),
     Option("budget", "net spend allowed to the whole run, all workers together", metavar="AMOUNT"),
     Option("journal", "rental journal path (for crash recovery and the sweep)", str, "PATH"),
+    Option(
+        "report",
+        "write the run's JSON report here: every rental of every test (numbers masked), "
+        "totals, delivery rates",
+        str,
+        "PATH",
+    ),
+    Option(
+        "report_numbers", "show the rented numbers whole in --otp-report (default: masked)", _flag
+    ),
     Option("webhook", "run a push receiver on HOST:PORT for the run", metavar="HOST:PORT"),
     Option("max_rentals", "rentals open at once across all workers", metavar="N"),
     Option("rate_limit", "requests per minute per API key across all workers", metavar="N"),
@@ -79,11 +89,15 @@ OPTIONS = (
 )
 
 
+#: Options that are switches on the command line (``--otp-sandbox``), true or false in the ini.
+_SWITCHES = ("sandbox", "report_numbers")
+
+
 def add_options(parser: pytest.Parser) -> None:
     """Register every option as a flag and an ini key."""
     group = parser.getgroup("otpkit", "otpkit: phone numbers and SMS codes")
     for option in OPTIONS:
-        if option.name == "sandbox":
+        if option.name in _SWITCHES:
             group.addoption(
                 option.flag, action="store_const", const=True, dest=option.ini, help=option.help
             )

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import otpkit
 
 __all__ = [
+    "attempt_of",
     "attempt_properties",
     "attempts_section",
     "pytest_runtest_call",
@@ -182,6 +183,17 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             _rotate(item, rotation, failure)
     finally:
         rotation.finish()
+
+
+def attempt_of(item: pytest.Item, number: otpkit.PhoneNumber) -> int:
+    """Which attempt of ``item``'s current run rented ``number`` (1 when it does not rotate)."""
+    rotation = item.stash.get(_ROTATION, None)
+    if rotation is None:
+        return 1
+    for index, attempt in enumerate(rotation.dropped, start=1):
+        if any(rented is number for rented in attempt.numbers):
+            return index
+    return len(rotation.dropped) + 1
 
 
 def _shown(item: pytest.Item) -> Rotation | None:
