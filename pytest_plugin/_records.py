@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     import otpkit
 
-__all__ = ["EventRecord", "Outcome", "RentalRecord", "mask", "outcome_of", "rental_record"]
+__all__ = [
+    "EventRecord",
+    "Outcome",
+    "RentalRecord",
+    "mask",
+    "masked",
+    "outcome_of",
+    "rental_record",
+]
 
 #: How a rental ended: its code was received (the provider keeps the payment), cancelled with
 #: or without a refund, a cancel that failed (left for ``otpkit sweep``), or still open.
@@ -66,6 +74,40 @@ def mask(number: str) -> str:
     return ("+" if number.startswith("+") else "") + "*" * max(len(digits) - 4, 0) + shown
 
 
+def _spellings(number: str) -> list[tuple[str, str]]:
+    """The ways a text may spell ``number``, longest first, each with its masked form."""
+    digits = "".join(c for c in number if c.isdigit())
+    spelled = [(number, mask(number)), (digits, mask(digits))]
+    from otpkit._phone import parse_number
+
+    parsed = parse_number(number)
+    if parsed is not None and len(parsed.national) >= 6:
+        spelled.append((parsed.national, mask(parsed.national)))
+    return [(whole, hidden) for whole, hidden in spelled if whole and whole != hidden]
+
+
+def masked(record: RentalRecord, number: str) -> RentalRecord:
+    """``record`` with ``number`` hidden in its texts as well as in its ``number`` field (an
+    error message or an SMS may quote it)."""
+    spellings = _spellings(number)
+
+    def hide(text: str) -> str:
+        for whole, hidden in spellings:
+            text = text.replace(whole, hidden)
+        return text
+
+    timeline = [
+        event.model_copy(update={"detail": hide(event.detail)}) for event in record.timeline
+    ]
+    return record.model_copy(
+        update={
+            "number": mask(number),
+            "outcome_detail": hide(record.outcome_detail),
+            "timeline": timeline,
+        }
+    )
+
+
 def outcome_of(rental: otpkit.Rental | otpkit.AsyncRental) -> tuple[Outcome, str]:
     """How ``rental`` ended, and the provider's or otpkit's words for it."""
     kinds = [event.kind for event in rental.timeline]
@@ -92,19 +134,19 @@ def _country(number: str) -> str | None:
 def rental_record(
     number: otpkit.PhoneNumber, *, test: str, run: int, attempt: int, show_number: bool = False
 ) -> RentalRecord:
-    """The record of ``number`` as rented by ``test`` (its number masked unless
+    """The record of ``number`` as rented by ``test`` (its number masked everywhere unless
     ``show_number``)."""
     rental = number.rental
     outcome, detail = outcome_of(rental)
     refunded = rental.price if outcome == "refunded" and rental.price is not None else Decimal(0)
-    return RentalRecord(
+    record = RentalRecord(
         test=test,
         run=run,
         attempt=attempt,
         provider=rental.provider,
         product=rental.service or rental.product_id,
         country=_country(rental.number),
-        number=rental.number if show_number else mask(rental.number),
+        number=rental.number,
         order_id=rental.id,
         rented_at=rental.rented_at,
         outcome=outcome,
@@ -114,3 +156,4 @@ def rental_record(
         refunded=refunded,
         timeline=[EventRecord(at=e.at, kind=e.kind, detail=e.detail) for e in rental.timeline],
     )
+    return record if show_number else masked(record, rental.number)

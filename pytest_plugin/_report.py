@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_plugin._fixtures import RENTED
-from pytest_plugin._records import RentalRecord, mask, rental_record
+from pytest_plugin._records import RentalRecord, rental_record
 from pytest_plugin._rotation import attempt_of
 from pytest_plugin._run import SharedRun, is_worker, run_directory
 from pytest_plugin._session import settings_of
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from otpkit._journal import JournalEntry
     from pytest_plugin._report_model import DeliveryRate, ProviderTotals, Report, TestOutcome
 
-__all__ = ["Reporter", "checked_path", "masked", "register", "report_line"]
+__all__ = ["Reporter", "checked_path", "register", "report_line"]
 
 _SPOOL_GLOB = "otpkit-report.*.jsonl"
 #: The setup reports a test has had: the index of its current run (reruns add one each).
@@ -85,35 +85,6 @@ def report_line(config: pytest.Config) -> list[str]:
     """The terminal summary's line about the report (empty when none was asked for)."""
     reporter = config.stash.get(_REPORTER, None)
     return [reporter.written] if reporter is not None and reporter.written else []
-
-
-def _spellings(number: str) -> list[tuple[str, str]]:
-    """The ways a text may spell ``number``, longest first, each with its masked form."""
-    digits = "".join(c for c in number if c.isdigit())
-    spelled = [(number, mask(number)), (digits, mask(digits))]
-    from otpkit._phone import parse_number
-
-    parsed = parse_number(number)
-    if parsed is not None and len(parsed.national) >= 6:
-        spelled.append((parsed.national, mask(parsed.national)))
-    return [(whole, hidden) for whole, hidden in spelled if whole and whole != hidden]
-
-
-def masked(record: RentalRecord, number: str) -> RentalRecord:
-    """``record`` with ``number`` hidden in its texts as well as in its ``number`` field."""
-    spellings = _spellings(number)
-
-    def hide(text: str) -> str:
-        for whole, hidden in spellings:
-            text = text.replace(whole, hidden)
-        return text
-
-    timeline = [
-        event.model_copy(update={"detail": hide(event.detail)}) for event in record.timeline
-    ]
-    return record.model_copy(
-        update={"outcome_detail": hide(record.outcome_detail), "timeline": timeline}
-    )
 
 
 def _final(outcome: TestOutcome | None, report: pytest.TestReport) -> TestOutcome | None:
@@ -197,10 +168,9 @@ class Reporter:
 
     def _record(self, item: pytest.Item, run: int, number: otpkit.PhoneNumber) -> RentalRecord:
         attempt = attempt_of(item, number)
-        record = rental_record(
+        return rental_record(
             number, test=item.nodeid, run=run, attempt=attempt, show_number=self.show_numbers
         )
-        return record if self.show_numbers else masked(record, str(number))
 
     def _write(self, path: Path) -> None:
         from otpkit._private import write_atomically

@@ -18,8 +18,7 @@ import jsonschema
 import phonenumbers
 import pytest
 
-from pytest_plugin._records import EventRecord, RentalRecord, mask
-from pytest_plugin._report import masked
+from pytest_plugin._records import EventRecord, RentalRecord, mask, masked
 from pytest_plugin._report_model import SCHEMA_FILE, schema_text
 
 
