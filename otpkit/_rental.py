@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Generator
 from datetime import timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 from pydantic import PrivateAttr
 from typing_extensions import Unpack
@@ -199,7 +199,7 @@ class _RentalCore(RentalInfo):
         if self._journal is not None and self._row is not None:
             self._journal.failure(self._row, detail)
 
-    def reject_number(self, reason: str) -> None:
+    def reject_number(self, reason: str) -> NoReturn:
         """Say the app under test refused this number ("this number can't be used"): raises
         ``NumberRejectedError``, which ``verify`` (and the pytest plugin) answer by cancelling
         the number (refunded: no SMS came) and going on with a fresh one.

@@ -105,13 +105,8 @@ class Otp:
         Raises ``otpkit.NumberRejectedError``: with ``@pytest.mark.otp(attempts=N)`` the test
         starts over on a fresh number (this one is cancelled, so refunded); else it fails.
         """
-        import otpkit
-
-        raise otpkit.NumberRejectedError(
-            f"the app refused {self.phone_number}: {reason}",
-            number=str(self.phone_number),
-            reason=reason,
-        )
+        # The rental's own: its timeline and the journal learn of it, its verdict is told.
+        self.rental.reject_number(reason)
 
     def __repr__(self) -> str:
         return f"<Otp for {self.phone_number}>"
