@@ -4,7 +4,8 @@ JUnit XML and ``--otp-report``.
 A ``RentalRecord`` is one rented number of one run of a test (a rerun by pytest-rerunfailures
 is a new run; a number dropped by rotation is an attempt of its run): where it came from, the
 number (masked to its last four digits unless asked otherwise), its timeline, how it ended, the
-verdict when it failed, and the money.
+verdict when it failed, and the money. A ``RentFailure`` is a number a run could not rent (out
+of stock, no balance): its verdict counts as well.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EventRecord",
     "Outcome",
+    "RentFailure",
     "RentalRecord",
     "mask",
     "masked",
@@ -65,6 +67,16 @@ class RentalRecord(_Record):
     charged: Decimal | None
     refunded: Decimal
     timeline: list[EventRecord]
+
+
+class RentFailure(_Record):
+    """A number one run of a test could not rent (no stock, no money): no rental to record,
+    but a verdict all the same."""
+
+    test: str
+    run: int
+    verdict: str
+    detail: str
 
 
 def mask(number: str) -> str:
