@@ -1,28 +1,31 @@
-"""The plugin's hooks: options, the ``otp`` marker, the sweep, failure details and the summary."""
+"""The plugin's hooks: options, the ``otp`` marker, the sweep, each test's OTP story, the
+summary."""
 
 from __future__ import annotations
 
 import os
 import warnings
 from collections.abc import Generator
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from pytest_plugin._fixtures import MARKER_KEYS, RENTED, check_marker
+from pytest_plugin._fixtures import MARKER_KEYS, check_marker
 from pytest_plugin._options import add_options
 from pytest_plugin._report import register as register_report
 from pytest_plugin._report import report_line
 from pytest_plugin._rotation import (
     attempt_properties,
-    attempts_section,
+    note_outcome,
     pytest_runtest_call,
     pytest_runtest_setup,
     replace_properties,
 )
 from pytest_plugin._run import SharedRun, check_webhook_address, is_worker, run_directory
-from pytest_plugin._session import describe, run_sandbox, settings_of, webhook_secret
+from pytest_plugin._session import run_sandbox, settings_of, webhook_secret
+from pytest_plugin._settled import note_failure, settle
+from pytest_plugin._settled import register as register_story
+from pytest_plugin._summary import SWEPT, summary_lines
 
 __all__ = [
     "pytest_addoption",
@@ -36,7 +39,6 @@ __all__ = [
     "pytest_unconfigure",
 ]
 
-_SWEPT = pytest.StashKey[str]()
 #: Where the run's sandbox is, in every test process (``--otp-sandbox``).
 SANDBOX_URL = "OTPKIT_SANDBOX_URL"
 
@@ -54,6 +56,12 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_plugin import _browser
 
         config.pluginmanager.register(_browser, "otpkit-browser")
+    # Its hooks are pytest-html's: unknown to pytest without it.
+    if config.pluginmanager.hasplugin("html") and not config.pluginmanager.hasplugin("otpkit-html"):
+        from pytest_plugin import _html
+
+        config.pluginmanager.register(_html, "otpkit-html")
+    register_story(config)  # the rentals' story, told when each test's teardown is reported
     register_report(config)  # --otp-report: its own plugin (pytest_plugin/_report.py)
     config.addinivalue_line(
         "markers",
@@ -132,7 +140,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if not (report.accounts or report.sandbox_gone or report.warnings):
             return  # nothing was left open: nothing to say
         line = f"start-of-run sweep: {report.line()}"
-    config.stash[_SWEPT] = line
+    config.stash[SWEPT] = line
     terminal = config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
         terminal.write_line(f"otpkit: {line}")
@@ -143,71 +151,25 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    rented = item.stash.get(RENTED, [])
-    if rented and report.failed and report.when in ("setup", "call"):
-        lines = [describe(number) for number in rented]
-        report.sections.append(("otpkit: rented numbers", "\n".join(lines)))
-    if report.when == "call" and (attempts := attempts_section(item, report)):
-        report.sections.append(("otpkit: attempts", attempts))
-    if report.when == "teardown" and (properties := attempt_properties(item)):
-        # JUnit XML reads the teardown report's; by now the last number is refunded or not.
-        replace_properties(item.user_properties, properties)
-        replace_properties(report.user_properties, properties)
+    if report.failed and report.when in ("setup", "call"):
+        note_failure(item, call)  # a number it could not rent: its verdict counts too
+    if report.when == "call":
+        note_outcome(item, report)
+    if report.when == "teardown":
+        # Every number is cancelled or kept by now: the story is told with how each ended.
+        settle(item, report)
+        if properties := attempt_properties(item):
+            # JUnit XML reads the teardown report's.
+            replace_properties(item.user_properties, properties)
+            replace_properties(report.user_properties, properties)
     return report
-
-
-def _summary(config: pytest.Config) -> list[str]:
-    swept = config.stash.get(_SWEPT, None)
-    lines = [swept] if swept else []
-    state = SharedRun(run_directory(config)).state()
-    if "run_id" not in state:
-        return lines
-    import otpkit
-    from otpkit._journal import spend_of
-
-    settings = settings_of(config)
-    journal = otpkit.Journal(settings.journal or otpkit.default_journal_path())
-    entries = [e for e in journal.entries(state["run_id"]) if e.state != "failed"]
-    # Per provider: their balances are in different currencies.
-    for provider in sorted({e.provider for e in entries}):
-        mine = [e for e in entries if e.provider == provider]
-        spend = spend_of(mine)
-        left = [e for e in mine if e.unsettled]
-        lines.append(
-            f"{provider}: {len(mine)} rentals, {sum(1 for e in mine if e.codes)} codes received, "
-            f"{sum(1 for e in mine if e.refunded)} refunded; charged {spend.charged}, "
-            f"refunded {spend.refunded}, net spend {spend.net}; "
-            f"left for `otpkit sweep`: {len(left)}"
-            + (" (" + ", ".join(e.order_id or "order unknown" for e in left) + ")" if left else "")
-        )
-    from otpkit._delivery_stats import delivery_lines
-
-    # Which numbers delivered: one line per provider/product/country.
-    lines += [f"  {line}" for line in delivery_lines(entries)]
-    if "sandbox" in state:
-        from otpkit import sandbox
-
-        with sandbox.attach(state["sandbox"]["url"]) as control:
-            for provider, key in state["sandbox"]["keys"].items():
-                quiet = state["sandbox"].get("quiet_keys", {}).get(provider)
-                # One line per provider: the account with the stand-in SMS and the one without.
-                ledgers = [control.ledger(k) for k in (key, quiet) if k]
-                if any(ledger.orders for ledger in ledgers):
-                    paid = sum((ledger.charged for ledger in ledgers), Decimal(0))
-                    back = sum((ledger.refunded for ledger in ledgers), Decimal(0))
-                    lines.append(
-                        f"sandbox {provider}: charged {paid}, refunded {back}, "
-                        f"open rentals {sum(ledger.open_rentals for ledger in ledgers)}, "
-                        f"double refunds {sum(ledger.double_refunds for ledger in ledgers)}"
-                    )
-    return lines
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if is_worker(config):
         return
     try:
-        lines = _summary(config) + report_line(config)
+        lines = summary_lines(config) + report_line(config)
     except Exception as error:  # a summary must never fail the run
         lines = [f"(summary unavailable: {error})"]
     if lines:

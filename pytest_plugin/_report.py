@@ -25,7 +25,7 @@ import pytest
 
 from pytest_plugin._fixtures import RENTED
 from pytest_plugin._records import RentalRecord, rental_record
-from pytest_plugin._rotation import attempt_of
+from pytest_plugin._rotation import attempt_of, run_of
 from pytest_plugin._run import SharedRun, is_worker, run_directory
 from pytest_plugin._session import settings_of
 
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["Reporter", "checked_path", "register", "report_line"]
 
 _SPOOL_GLOB = "otpkit-report.*.jsonl"
-#: The setup reports a test has had: the index of its current run (reruns add one each).
-_RUN = pytest.StashKey[int]()
 #: How many of the test's rented numbers (``RENTED``) are spooled already.
 _SPOOLED = pytest.StashKey[int]()
 _REPORTER = pytest.StashKey["Reporter"]()
@@ -124,10 +122,7 @@ class Reporter:
         self, item: pytest.Item
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        # Rotation starts attempts over without a setup report: only a (re)run makes one.
-        if report.when == "setup":
-            item.stash[_RUN] = item.stash.get(_RUN, 0) + 1
-        elif report.when == "teardown":
+        if report.when == "teardown":
             self._spool(item)
         return report
 
@@ -155,7 +150,7 @@ class Reporter:
         if len(rented) <= done:
             return
         item.stash[_SPOOLED] = len(rented)
-        run = item.stash.get(_RUN, 1)
+        run = run_of(item)
         try:
             lines = [self._record(item, run, number).model_dump_json() for number in rented[done:]]
             from otpkit._private import private_file

@@ -34,12 +34,16 @@ __all__ = [
     "attempt_of",
     "attempt_properties",
     "attempts_section",
+    "note_outcome",
     "pytest_runtest_call",
     "pytest_runtest_setup",
     "replace_properties",
+    "run_of",
 ]
 
 _ROTATION = pytest.StashKey["Rotation"]()
+#: How many runs of a test have started (pytest-rerunfailures adds one per rerun).
+_RUNS = pytest.StashKey[int]()
 #: Set while an attempt started over by the rotation runs its setup and call.
 _RESTARTED = pytest.StashKey[bool]()
 #: The name of the JUnit XML properties (``otpkit_attempts``, ``otpkit_attempt_1``...).
@@ -60,6 +64,9 @@ class Rotation:
 
     def __init__(self, item: pytest.Item) -> None:
         self._item = item
+        #: Which run of the test this is: 1, then 2 for its first rerun...
+        self.run = item.stash.get(_RUNS, 0) + 1
+        item.stash[_RUNS] = self.run
         self.dropped: list[Attempt] = []
         #: The last attempt's outcome, once its call report is made.
         self.outcome: str | None = None
@@ -203,12 +210,25 @@ def _shown(item: pytest.Item) -> Rotation | None:
     return rotation
 
 
-def attempts_section(item: pytest.Item, report: pytest.TestReport) -> str | None:
-    """The call report's "otpkit: attempts" section (None when the test does not rotate)."""
+def run_of(item: pytest.Item) -> int:
+    """Which run of ``item`` is the current one (1 unless pytest-rerunfailures reran it)."""
+    rotation = item.stash.get(_ROTATION, None)
+    return rotation.run if rotation is not None else 1
+
+
+def note_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
+    """From the call report: the last attempt's outcome is the test's."""
+    rotation = item.stash.get(_ROTATION, None)
+    if rotation is not None:
+        rotation.outcome = report.outcome
+
+
+def attempts_section(item: pytest.Item) -> str | None:
+    """The "otpkit: attempts" section (None when the test does not rotate); asked at teardown,
+    so the last attempt's numbers show how they ended too."""
     rotation = _shown(item)
     if rotation is None:
         return None
-    rotation.outcome = report.outcome
     return "\n".join(rotation.lines(attempts_of(item)))
 
 
@@ -222,6 +242,9 @@ def attempt_properties(item: pytest.Item) -> list[tuple[str, object]]:
     return [(f"{_PROPERTY}s", str(len(lines))), *numbered]
 
 
-def replace_properties(target: list[tuple[str, object]], new: list[tuple[str, object]]) -> None:
-    """Put ``new`` in ``target`` instead of an earlier run's (a rerun's) attempts."""
-    target[:] = [p for p in target if not str(p[0]).startswith(_PROPERTY)] + new
+def replace_properties(
+    target: list[tuple[str, object]], new: list[tuple[str, object]], prefix: str = _PROPERTY
+) -> None:
+    """Put ``new`` in ``target`` instead of the properties named ``prefix...`` an earlier run
+    (a rerun) left there."""
+    target[:] = [p for p in target if not str(p[0]).startswith(prefix)] + new

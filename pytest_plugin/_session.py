@@ -209,10 +209,12 @@ def webhook_secret(settings: otpkit.Settings) -> str | None:
 
 
 def describe(number: otpkit.PhoneNumber) -> str:
-    """What a failure report shows about a rented number."""
+    """What the attempts section shows about a rented number (masked, as every report does)."""
+    from pytest_plugin._records import mask
+
     rental = number.rental
     outcome = rental.outcome
     state = ""
     if outcome is not None:
         state = f"; {'refunded' if outcome.refunded else 'not refunded'}: {outcome.detail}"
-    return f"{number} ({rental.provider} order {rental.id}){state}"
+    return f"{mask(str(number))} ({rental.provider} order {rental.id}){state}"

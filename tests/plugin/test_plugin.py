@@ -14,6 +14,7 @@ import pytest
 
 import otpkit
 import otpkit.sandbox
+from pytest_plugin._records import mask
 
 pytestmark = pytest.mark.usefixtures("_no_stray_env")
 
@@ -169,10 +170,24 @@ def test_code_timeout_says_everything_useful(
     match = re.search(shown, output)
     assert match, output
     assert float(match.group(3)) >= 1.5 and int(match.group(4)) >= 2
-    # The number was still refunded, and the failure report names it.
+    # The number was still refunded, and the failure report tells its story (masked), told at
+    # teardown: with the cancel's outcome and the verdict.
+    number, order = mask(match.group(1)), match.group(2)
     result.stdout.fnmatch_lines(
-        ["*otpkit: rented numbers*", f"{match.group(1)} (jesusnumber order {match.group(2)})*"]
+        [
+            "*- otpkit: rented numbers -*",
+            f"{number} (jesusnumber whatsapp, US, order {order}): refunded 0.50; "
+            "verdict: never_sent — no SMS reached the number (the app never sent it, or the "
+            "number is dead)",
+            f"    +0.0 s  rented: whatsapp from jesusnumber (order {order}), charged 0.50",
+            "    +0.0 s  wait: waiting up to 1.5 s for a code, polled",
+            "    +* s  polls 1-*: no SMS yet",
+            f"    +* s  gave up: never_sent: no code for {number} (jesusnumber order {order}) *",
+            "    +* s  cancelled: refunded 0.50: *",
+        ]
     )
+    section = output.split("otpkit: rented numbers")[1].split("=====")[0]
+    assert match.group(1) not in section
     result.stdout.fnmatch_lines(["jesusnumber: 1 rentals, 0 codes received, 1 refunded*"])
 
 

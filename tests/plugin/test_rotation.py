@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from pytest_plugin._records import mask
+
 
 @pytest.fixture(autouse=True)
 def _sandbox_env(monkeypatch: pytest.MonkeyPatch, pytester: pytest.Pytester) -> None:
@@ -117,13 +119,14 @@ def test_a_dead_number_starts_the_test_over_on_a_fresh_one(pytester: pytest.Pyte
     assert first["number"] != second["number"] and first["form"] != second["form"]
     # The dead number was cancelled, and refunded, before the second one was rented.
     assert second["earlier"] == [{"status": "cancelled", "dead": True, "refunds": 1}]
+    # Told at teardown, so the last attempt's number shows how it ended too (paid: its code came).
     result.stdout.fnmatch_lines(
         [
             "*- otpkit: attempts -*",
-            f"attempt 1 of 3, * s, dropped (no code after 2.0 s): {first['number']} "
+            f"attempt 1 of 3, * s, dropped (no code after 2.0 s): {mask(first['number'])} "
             "(jesusnumber order *); refunded: *",
-            f"attempt 2 of 3, * s, the test's outcome (passed): {second['number']} "
-            "(jesusnumber order *)",
+            f"attempt 2 of 3, * s, the test's outcome (passed): {mask(second['number'])} "
+            "(jesusnumber order *); not refunded: a code was received*",
         ]
     )
     result.stdout.fnmatch_lines(
@@ -134,12 +137,14 @@ def test_a_dead_number_starts_the_test_over_on_a_fresh_one(pytester: pytest.Pyte
     )
     properties = {p.get("name"): p.get("value") for p in ElementTree.parse(junit).iter("property")}
     assert properties["otpkit_attempts"] == "2"
+    dropped = re.escape(mask(first["number"]))
     assert re.match(
-        rf"attempt 1 of 3, [\d.]+ s, dropped \(no code after 2.0 s\): \{first['number']} "
+        rf"attempt 1 of 3, [\d.]+ s, dropped \(no code after 2.0 s\): {dropped} "
         r"\(jesusnumber order \d+\); refunded: ",
         properties["otpkit_attempt_1"],
     ), properties
     assert properties["otpkit_attempt_2"].startswith("attempt 2 of 3")
+    assert "; not refunded: a code was received" in properties["otpkit_attempt_2"]
 
 
 def test_a_refused_number_starts_over_and_without_attempts_fails_saying_why(
@@ -293,7 +298,25 @@ def test_a_rerun_starts_its_own_attempts_and_rents_nothing_twice(
     ]
     # The rerun counts its attempts afresh: its one number is its attempt 1 of 2.
     result.stdout.fnmatch_lines(
-        [f"attempt 1 of 2, * s, the test's outcome (passed): {log[2]['number']} *"]
+        [f"attempt 1 of 2, * s, the test's outcome (passed): {mask(log[2]['number'])} *"]
+    )
+    # The passed test's story (-rA) tells both runs, every number with how it ended: the first
+    # run's two dead numbers refunded, the rerun's kept (its code came).
+    numbers = [mask(e["number"]) for e in log]
+    result.stdout.fnmatch_lines(
+        [
+            "*- otpkit: rented numbers -*",
+            f"run 1, attempt 1: {numbers[0]} (jesusnumber whatsapp, US, order *): refunded 0.50; "
+            "verdict: never_sent — no SMS reached the number*",
+            "    +0.0 s  rented: whatsapp from jesusnumber (order *), charged 0.50",
+            f"run 1, attempt 2: {numbers[1]} (*): refunded 0.50; verdict: never_sent*",
+            f"run 2, attempt 1: {numbers[2]} (*): code received, paid 0.50",
+            "    +0.0 s  rented: *",
+            "    +* s  wait: waiting up to 1.5 s for a code, polled",
+            "    +* s  SMS from WhatsApp: *",
+            "    +* s  code: code * after * poll(s)",
+            "    +* s  kept (code received): paid 0.50: *",
+        ]
     )
     result.stdout.fnmatch_lines(
         ["jesusnumber: 3 rentals, 1 codes received, 2 refunded;*", "*open rentals 0*"]
