@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_plugin._fixtures import MARKER_KEYS, check_marker
+from pytest_plugin._html_support import html_supported
 from pytest_plugin._options import add_options
 from pytest_plugin._report import register as register_report
 from pytest_plugin._report import report_line
@@ -57,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(_browser, "otpkit-browser")
     # Its hooks are pytest-html's: unknown to pytest without it.
-    if config.pluginmanager.hasplugin("html") and not config.pluginmanager.hasplugin("otpkit-html"):
+    if html_supported(config) and not config.pluginmanager.hasplugin("otpkit-html"):
         from pytest_plugin import _html
 
         config.pluginmanager.register(_html, "otpkit-html")

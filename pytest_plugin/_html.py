@@ -1,8 +1,8 @@
 """pytest-html: each test's rentals as tables in its extras, the otpkit summary in the report's.
 
-Registered (from ``pytest_configure``) only when pytest-html is loaded: its hooks exist only
-then, and nothing of pytest-html is imported otherwise. Everything shown is escaped: an SMS is
-written by outsiders, and the report is a page a browser runs.
+Registered (from ``pytest_configure``) only when pytest-html (4 or later) is loaded: its hooks
+exist only then, and nothing of pytest-html is imported otherwise. Everything shown is escaped:
+an SMS is written by outsiders, and the report is a page a browser runs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["add_extras", "pytest_html_results_summary", "tables", "wanted"]
 
 def wanted(config: pytest.Config) -> bool:
     """Whether this run writes a pytest-html report (pytest-html loads even when it does not)."""
-    return config.pluginmanager.hasplugin("html") and bool(
+    return config.pluginmanager.hasplugin("otpkit-html") and bool(
         config.getoption("htmlpath", default=None)
     )
 
