@@ -13,13 +13,17 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_plugin._records import mask
+from pytest_plugin._records import EventRecord, RentalRecord, mask
+from pytest_plugin._story import headline, timeline, verdicts_line
 
 
 @pytest.fixture(autouse=True)
@@ -264,3 +268,91 @@ def test_every_report_tells_each_rental_with_its_final_outcome_and_verdict(
     assert re.search(r"jesusnumber: 9 rentals, 1 codes received, \d+ refunded; charged", told)
     assert "sandbox jesusnumber: charged " in told and "open rentals 0" in told
     assert "verdicts: 2 never_sent, 2 filters_mismatch" in told
+
+
+def test_without_pytest_html_none_of_its_hooks_or_extras_and_the_section_still_shows(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            # pytest itself reads pytest_html.__version, loaded or not; its extras are ours.
+            print("otpkit-html:", config.pluginmanager.hasplugin("otpkit-html"))
+            print("pytest_html.extras imported:", "pytest_html.extras" in sys.modules)
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.otp(sandbox_sms=False, timeout=0.5)
+        def test_never_sent(phone_number, otp):
+            otp()
+        """
+    )
+    result = run(pytester, "--otp-sandbox", "-p", "no:html", "-s")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- otpkit: rented numbers -*",
+            "+* (jesusnumber whatsapp, US, order *): refunded 0.50; verdict: never_sent — *",
+            "verdicts: 1 never_sent",
+            "otpkit-html: False",
+            "pytest_html.extras imported: False",
+        ]
+    )
+
+
+def _record(*events: tuple[float, str, str]) -> RentalRecord:
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    return RentalRecord(
+        test="t.py::test_x",
+        run=1,
+        attempt=1,
+        provider="jesusnumber",
+        product="whatsapp",
+        country="US",
+        number="+*******0503",
+        order_id="7",
+        rented_at=start,
+        outcome="refunded",
+        outcome_detail="order rejected and refunded",
+        verdict="provider_errors",
+        charged=Decimal("0.50"),
+        refunded=Decimal("0.50"),
+        timeline=[
+            EventRecord(at=start + timedelta(seconds=at), kind=kind, detail=detail)
+            for at, kind, detail in events
+        ],
+    )
+
+
+def test_polls_that_found_the_same_are_one_line_and_anything_new_breaks_the_run() -> None:
+    record = _record(
+        (0.0, "rented", "whatsapp from jesusnumber (order 7), charged 0.50"),
+        (0.3, "poll", "poll 1: no SMS yet"),
+        (1.2, "poll", "poll 2: no SMS yet"),
+        (8.3, "poll", "poll 3: no SMS yet"),
+        (9.0, "poll_failed", "poll 4: jesusnumber.sms: jesusnumber refused (HTTP 500)"),
+        (9.5, "poll_failed", "poll 5: jesusnumber.sms: jesusnumber refused (HTTP 500)"),
+        (9.9, "poll_failed", "poll 6: jesusnumber.sms: no reply in time"),
+        (10.0, "poll", "poll 7: no SMS yet"),
+        (10.1, "cancelled", "refunded 0.50: order rejected and refunded"),
+    )
+    assert [str(line) for line in timeline(record)] == [
+        "+0.0 s  rented: whatsapp from jesusnumber (order 7), charged 0.50",
+        "+0.3-8.3 s  polls 1-3: no SMS yet",
+        "+9.0-9.5 s  polls 4-5 failed: jesusnumber.sms: jesusnumber refused (HTTP 500)",
+        "+9.9 s  poll 6 failed: jesusnumber.sms: no reply in time",
+        "+10.0 s  poll 7: no SMS yet",
+        "+10.1 s  cancelled: refunded 0.50: order rejected and refunded",
+    ]
+    assert headline(record) == (
+        "+*******0503 (jesusnumber whatsapp, US, order 7): refunded 0.50; verdict: "
+        "provider_errors — the provider failed more polls than it answered"
+    )
+    counts = Counter({"number_rejected": 1, "never_sent": 3, "filters_mismatch": 1})
+    assert verdicts_line(counts) == "verdicts: 3 never_sent, 1 filters_mismatch, 1 number_rejected"
+    assert verdicts_line(Counter()) is None
