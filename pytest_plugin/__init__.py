@@ -7,6 +7,12 @@
         page.click("text=Send code")
         page.fill("#code", otp())
 
+Each test's rentals are told where users look, from one record per number
+(``_records.RentalRecord``) rendered by one renderer (``_story``), once the test's teardown has
+settled them (``_settled``): the failure section of the terminal report, pytest-html's extras
+and summary (``_html``, when pytest-html is loaded), JUnit XML properties, ``--otp-report``
+(``_report``), and the terminal summary's money and verdicts (``_summary``).
+
 Nothing here imports otpkit until a fixture needs it, so runs that use no OTP fixture pay
 almost nothing for the plugin being installed.
 """
