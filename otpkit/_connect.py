@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ from otpkit._driver import RentalPolicy
 from otpkit._errors import ConfigurationError
 from otpkit._journal import Journal, RentalJournal, default_journal_path
 from otpkit._limiter import SharedRequestLimiter
+from otpkit._local_sandboxes import served_here
 from otpkit._push import Inbox, InboxSource, PushInbox
 from otpkit._redact import Secret
 from otpkit._run_id import ci_run_id
@@ -65,6 +67,9 @@ def _policy(
     if isinstance(journal, (Path, str)):
         # With a coordinator, the run is the CI run: one budget for all its machines.
         journal = Journal(journal, run_id=ci_run_id() if settings.coordinator else None)
+    if isinstance(journal, Journal) and served_here(provider.base_url):
+        # Rentals from a sandbox of this process: the sweep closes what it leaves, keyless.
+        journal.sandbox_started(provider.base_url, os.getpid())
     push = push if push is not None else settings.push_url
     token = settings.inbox_token.get_secret_value() if settings.inbox_token else None
     if not isinstance(push, str) and isinstance(push, InboxSource):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from otpkit import _local_sandboxes as local_sandboxes
 from otpkit._errors import ConfigurationError, OtpkitError
 from otpkit._serving import BackgroundServer, wait_until_stopped, write_atomically
 from otpkit.sandbox._app import create_app
@@ -63,10 +64,12 @@ def run(
         server = BackgroundServer(create_app(engine), host, port, name="sandbox").start()
     except OtpkitError as error:
         raise SandboxError(str(error)) from None
+    local_sandboxes.started(server.base_url)
     try:
         with Sandbox(server.base_url) as sandbox:
             yield sandbox
     finally:
+        local_sandboxes.stopped(server.base_url)
         server.stop()
 
 

@@ -127,3 +127,34 @@ def test_rentals_of_a_stopped_sandbox_are_closed(tmp_path: Path) -> None:
     assert (state, detail) == ("closed", SANDBOX_GONE)
     again = otpkit_cli(clean_env(journal), "sweep")  # nothing left, no key needed
     assert again.returncode == 0 and "swept 0 rental(s)" in again.stdout
+
+
+LEFT_BY_AN_EMBEDDED_SANDBOX = textwrap.dedent(
+    """
+    import os, sys
+    import otpkit, otpkit.sandbox
+    with otpkit.sandbox.run(throttle=None) as sandbox:
+        key = sandbox.new_api_key("jesusnumber")
+        client = otpkit.connect("jesusnumber", api_key=key, base_url=sandbox.base_url)
+        rental = client.rent(client.find_product("whatsapp"))
+        print(rental.id, flush=True)
+        os._exit(0)  # no cancel: the row stays open, the sandbox dies with the process
+    """
+)
+
+
+def test_rentals_of_an_embedded_sandbox_are_closed_with_no_key(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    left = subprocess.run(
+        [sys.executable, "-c", LEFT_BY_AN_EMBEDDED_SANDBOX],
+        env=clean_env(journal),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    order_id = left.stdout.strip()
+    swept = otpkit_cli(clean_env(journal), "sweep")  # no key at all
+    assert swept.returncode == 0, swept.stderr
+    assert "no API key" not in swept.stdout + swept.stderr
+    assert f"(order {order_id}): {SANDBOX_GONE}" in swept.stdout
