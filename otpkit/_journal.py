@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 import platformdirs
+import tenacity
 
 from otpkit._errors import BudgetExceededError, ConfigurationError, JournalError
 from otpkit._private import private_file
@@ -262,6 +263,10 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def _locked(error: BaseException) -> bool:
+    return "locked" in str(error.__cause__ or error)
+
+
 class Journal:
     """The rental journal at ``path`` (created owner-only on first use); ``lock_timeout`` is
     how long a write waits for another process's lock before it fails with ``JournalError``."""
@@ -276,8 +281,17 @@ class Journal:
         try:
             # Created before SQLite opens it: SQLite gives its -wal and -shm files its mode.
             private_file(self.path)
-            with self._connect() as db:
-                db.executescript(_SCHEMA)
+            # Processes opening a new journal at once race to switch it to WAL, and SQLite
+            # answers the losers "locked" without waiting: they try again.
+            for attempt in tenacity.Retrying(
+                retry=tenacity.retry_if_exception(_locked),
+                stop=tenacity.stop_after_delay(lock_timeout),
+                wait=tenacity.wait_random(0.01, 0.1),
+                reraise=True,
+            ):
+                with attempt, self._connect() as db:
+                    db.execute("PRAGMA journal_mode=WAL")  # persistent: once per file
+                    db.executescript(_SCHEMA)
             self._migrate()
         except (OSError, JournalError) as error:
             raise ConfigurationError(
@@ -300,7 +314,6 @@ class Journal:
             db = sqlite3.connect(self.path, timeout=self._lock_timeout, isolation_level=None)
             db.row_factory = sqlite3.Row
             try:
-                db.execute("PRAGMA journal_mode=WAL")
                 db.execute(f"PRAGMA busy_timeout={int(self._lock_timeout * 1000)}")
                 yield db
             finally:
