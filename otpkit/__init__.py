@@ -45,6 +45,12 @@ from otpkit._errors import (
     VerificationFailedError,
 )
 
+# Shown as ``otpkit.CodeTimeoutError`` in tracebacks and reports, the name users import
+# (as httpx does for its own public names).
+for _name, _value in list(globals().items()):
+    if isinstance(_value, type) and issubclass(_value, (OtpkitError, Warning)):
+        _value.__module__ = "otpkit"
+
 if TYPE_CHECKING:
     from otpkit import playwright, providers, sandbox, webhook
     from otpkit._async_client import (

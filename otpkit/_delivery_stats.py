@@ -70,7 +70,7 @@ class DeliveryStats:
 
     def line(self) -> str:
         """``sanalnumara 11 (Turkey): 12 rentals, delivered 9/11 (82 %), code p50 1.2 s,
-        2 rotated, 3 refunded, 8.00 per delivered code``."""
+        2 failed, 3 refunded, 8.00 per delivered code``."""
         where = f" ({self.country})" if self.country else ""
         share = f" ({100 * self.delivered / self.tried:.0f} %)" if self.tried else ""
         seconds = self.seconds_to_code()
@@ -79,7 +79,7 @@ class DeliveryStats:
         noun = "rental" if self.rentals == 1 else "rentals"
         return (
             f"{self.provider} {self.product}{where}: {self.rentals} {noun}, delivered "
-            f"{self.delivered}/{self.tried}{share}, code p50 {p50}, {self.failed} rotated, "
+            f"{self.delivered}/{self.tried}{share}, code p50 {p50}, {self.failed} failed, "
             f"{self.refunded} refunded, {'-' if cost is None else cost} per delivered code"
         )
 
@@ -113,7 +113,7 @@ def delivery_stats(entries: Iterable[JournalEntry]) -> dict[OfferKey, DeliverySt
 
 def delivery_lines(entries: Iterable[JournalEntry]) -> list[str]:
     """One line per provider/product/country: rentals, delivered N/M (P %), time to code
-    p50, rotated and refunded, cost per delivered code (for a run summary)."""
+    p50, failed and refunded, cost per delivered code (for a run summary)."""
     return [offer.line() for offer in delivery_stats(entries).values()]
 
 

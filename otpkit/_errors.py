@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING, TypedDict
 from typing_extensions import Unpack
 
 from otpkit._redact import redact
+from otpkit._verdict import Verdict
 
 if TYPE_CHECKING:
     from otpkit._rotation import Attempt
-    from otpkit._timeline import Verdict
 
 __all__ = [
     "AmbiguousOrderError",
@@ -171,6 +171,8 @@ class NumberRejectedError(OtpkitError):
     """The app under test refused the rented number ("this number can't be used"): rotation
     cancels it (refunded: no SMS came) and goes on with a fresh one."""
 
+    verdict = Verdict.NUMBER_REJECTED
+
     def __init__(self, message: str, *, number: str = "", reason: str = "") -> None:
         super().__init__(message)
         self.number = number
@@ -256,9 +258,13 @@ class AuthenticationError(ProviderError):
 class InsufficientBalanceError(ProviderError):
     """The account has not enough balance for the order."""
 
+    verdict = Verdict.NO_BALANCE
+
 
 class OutOfStockError(ProviderError):
     """No numbers are available for the product."""
+
+    verdict = Verdict.OUT_OF_STOCK
 
 
 class ProductNotFoundError(ProviderError):

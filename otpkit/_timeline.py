@@ -22,40 +22,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
+from otpkit._verdict import Verdict
 from otpkit.providers._base import now
 
 __all__ = ["Timeline", "TimelineEvent", "Verdict", "verdict_of"]
-
-
-class Verdict(str, Enum):
-    """Why a verification failed (see the module docstring); ``str(verdict)`` is its name."""
-
-    NEVER_SENT = "never_sent"
-    FILTERS_MISMATCH = "filters_mismatch"
-    PROVIDER_ERRORS = "provider_errors"
-    NUMBER_REJECTED = "number_rejected"
-    OUT_OF_STOCK = "out_of_stock"
-    NO_BALANCE = "no_balance"
-
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def explanation(self) -> str:
-        """The verdict in words, as the error message and the reports say it."""
-        return _EXPLANATIONS[self]
-
-
-_EXPLANATIONS = {
-    Verdict.NEVER_SENT: "no SMS reached the number (the app never sent it, or the number is dead)",
-    Verdict.FILTERS_MISMATCH: "SMS arrived but none counted (filtered out, or no code in it)",
-    Verdict.PROVIDER_ERRORS: "the provider failed more polls than it answered",
-    Verdict.NUMBER_REJECTED: "the app refused the number",
-    Verdict.OUT_OF_STOCK: "the provider was out of stock",
-    Verdict.NO_BALANCE: "the account had not enough balance",
-}
 
 
 def verdict_of(error: BaseException) -> Verdict | None:
@@ -64,18 +35,8 @@ def verdict_of(error: BaseException) -> Verdict | None:
     >>> verdict_of(otpkit.OutOfStockError("no numbers"))  # doctest: +SKIP
     <Verdict.OUT_OF_STOCK: 'out_of_stock'>
     """
-    from otpkit._errors import InsufficientBalanceError, NumberRejectedError, OutOfStockError
-
     given = getattr(error, "verdict", None)
-    if isinstance(given, Verdict):
-        return given
-    if isinstance(error, NumberRejectedError):
-        return Verdict.NUMBER_REJECTED
-    if isinstance(error, OutOfStockError):
-        return Verdict.OUT_OF_STOCK
-    if isinstance(error, InsufficientBalanceError):
-        return Verdict.NO_BALANCE
-    return None
+    return given if isinstance(given, Verdict) else None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ summary."""
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Generator
 from typing import Any
@@ -151,6 +152,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    _hide_otpkit_frames(call)
     report = yield
     if report.failed and report.when in ("setup", "call"):
         note_failure(item, call)  # a number it could not rent: its verdict counts too
@@ -164,6 +166,24 @@ def pytest_runtest_makereport(
             replace_properties(item.user_properties, properties)
             replace_properties(report.user_properties, properties)
     return report
+
+
+def _only_otpkit_errors(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
+    import otpkit
+
+    return isinstance(excinfo.value, otpkit.OtpkitError)
+
+
+def _hide_otpkit_frames(call: pytest.CallInfo[None]) -> None:
+    """Show an otpkit error from the user's own frames down to their call into otpkit, not
+    through the plugin's and the library's internals: the error's message says what happened
+    (``--fulltrace`` shows them all). pytest hides a frame whose module defines
+    ``__tracebackhide__``; a callable one decides per error, so a bug in otpkit shows whole."""
+    if call.excinfo is None or "otpkit" not in sys.modules:
+        return
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in ("otpkit", "pytest_plugin") and module is not None:
+            module.__dict__.setdefault("__tracebackhide__", _only_otpkit_errors)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

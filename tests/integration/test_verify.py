@@ -80,7 +80,7 @@ def test_verify_rotates_past_dead_numbers(sandbox: otpkit.sandbox.Sandbox, provi
         assert client.journal is not None
         (line,) = delivery_lines(client.journal.entries())
         assert "3 rentals, delivered 1/3 (33 %)" in line
-        assert "2 rotated, 2 refunded" in line
+        assert "2 failed, 2 refunded" in line
 
 
 def test_verify_async_rotates_past_dead_numbers(

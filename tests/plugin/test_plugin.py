@@ -170,6 +170,10 @@ def test_code_timeout_says_everything_useful(
     match = re.search(shown, output)
     assert match, output
     assert float(match.group(3)) >= 1.5 and int(match.group(4)) >= 2
+    # The error under its public name, from the test's own line: not through otpkit's insides.
+    assert "E       otpkit.CodeTimeoutError: no code for" in output
+    failure = output.split("test_waits_in_vain ___")[1].split("otpkit: rented numbers")[0]
+    assert "_waiting.py" not in failure and "_fixtures.py" not in failure, failure
     # The number was still refunded, and the failure report tells its story (masked), told at
     # teardown: with the cancel's outcome and the verdict.
     number, order = mask(match.group(1)), match.group(2)
