@@ -332,14 +332,19 @@ def _matches_country(product: Product, country: str | None) -> bool:
 
 
 def choose_product(
-    products: Sequence[Product], query: str, country: str | None, *, provider: str = ""
+    products: Sequence[Product],
+    query: str,
+    country: str | None,
+    *,
+    provider: str = "",
+    names: Iterable[str] | None = None,
 ) -> Product:
     """Pick the product for ``query``.
 
     An exact id or case-insensitive name match wins over a substring match; among the winners
     only those in stock count, cheapest first, ties by catalogue order. No match raises
-    ``ProductNotFoundError`` naming close names; matches all out of stock raise
-    ``OutOfStockError``.
+    ``ProductNotFoundError`` naming close names (among ``names``, by default the products'
+    names); matches all out of stock raise ``OutOfStockError``.
     """
     wanted = query.strip().casefold()
     in_country = [p for p in products if _matches_country(p, country)]
@@ -352,9 +357,10 @@ def choose_product(
     matches = exact or partial
     where = f" in {country}" if country else ""
     if not matches:
-        names = {p.name.casefold(): p.name for p in products}
-        folded = difflib.get_close_matches(wanted, sorted(names), n=5, cutoff=0.5)
-        close = [names[name] for name in folded]
+        pool = [p.name for p in products] if names is None else list(names)
+        known = {name.casefold(): name for name in pool}
+        folded = difflib.get_close_matches(wanted, sorted(known), n=5, cutoff=0.5)
+        close = [known[name] for name in folded]
         hint = f"; close names: {', '.join(close)}" if close else ""
         raise ProductNotFoundError(
             f"no {provider} product matches {query!r}{where}{hint}",

@@ -44,6 +44,7 @@ from otpkit.providers._base import (
     Provider,
     Recovery,
     RentalRef,
+    choose_product,
     now,
     refuse_unknown_options,
     rental_id,
@@ -226,7 +227,11 @@ class SanalNumara(Provider):
         return (yield from self._products_of(chosen, country, search))
 
     def _products_of(
-        self, categories: list[Category], country: str | None, search: str | None
+        self,
+        categories: list[Category],
+        country: str | None,
+        search: str | None,
+        service_id: str | None = None,
     ) -> Operation[list[Product]]:
         products = []
         for cat in categories:
@@ -235,6 +240,8 @@ class SanalNumara(Provider):
                 if country is not None and service.name.casefold() != country.casefold():
                     continue
                 if search and not _mentions_text(search, cat.name, service.name):
+                    continue
+                if service_id is not None and service.id != service_id:
                     continue
                 details = yield from self._fresh_details(service.id)
                 products.append(
@@ -251,15 +258,30 @@ class SanalNumara(Provider):
                 )
         return products
 
-    def candidates(self, query: str, country: str | None) -> Operation[list[Product]]:
-        # Only the categories named by the query are walked: a full walk is one request per
-        # country per app. Without such a category the whole catalogue is walked, so that a
-        # service id still matches and close names can be suggested.
+    def find_product(self, query: str, country: str | None = None) -> Operation[Product]:
+        products = yield from self.candidates(query, country)
         categories = yield from self._cached_categories()
-        wanted = query.strip().casefold()
-        named = [c for c in categories if c.name.casefold() == wanted or c.id == query.strip()]
-        named = named or [c for c in categories if wanted and wanted in c.name.casefold()]
-        return (yield from self._products_of(named or categories, country, None))
+        # A query naming no category walked nothing: suggest from the category list, the only
+        # names fetched. (A named one without the country: its name is no useful suggestion.)
+        names = None if _named(categories, query) else [c.name for c in categories]
+        return choose_product(products, query, country, provider=self.name, names=names)
+
+    def candidates(self, query: str, country: str | None) -> Operation[list[Product]]:
+        # Details cost one request per country per app and the catalogue routes carry no key
+        # (throttled per client address): only the categories the query names are walked, and
+        # only their services in ``country``. A query naming no category fetches nothing more,
+        # unless it may be a service id (the documented ids are numbers): then the services
+        # lists are read to find it, and only its details fetched.
+        categories = yield from self._cached_categories()
+        service_id = query.strip()
+        exact = [c for c in categories if c.name.casefold() == service_id.casefold()]
+        if not exact and service_id.isdigit():  # an exact id beats a substring of a name
+            for cat in categories:
+                services = yield from self._cached_services(cat.id)
+                if any(service.id == service_id for service in services):
+                    return (yield from self._products_of([cat], country, None, service_id))
+        named = _named(categories, query)
+        return (yield from self._products_of(named, country, None)) if named else []
 
     # -- account -------------------------------------------------------------------------------
 
@@ -426,6 +448,13 @@ def _id_and_name(row: Any, provider: str, endpoint: str, what: str) -> tuple[str
     if row_id is None or name is None:
         raise malformed(provider, endpoint, f"a {what} row has no id or no name")
     return row_id, name
+
+
+def _named(categories: list[Category], query: str) -> list[Category]:
+    """The categories ``query`` names: exactly (case-insensitive), else as a substring."""
+    wanted = query.strip().casefold()
+    exact = [c for c in categories if c.name.casefold() == wanted]
+    return exact or [c for c in categories if wanted and wanted in c.name.casefold()]
 
 
 def _category_wanted(category: Category, wanted: str | None) -> bool:

@@ -87,6 +87,21 @@ def test_find_product_walks_only_the_named_category(
         sn("find_product", "discrod")
 
 
+def test_a_typo_costs_only_the_categories_request(sn: Harness, catalogue: respx.MockRouter) -> None:
+    with pytest.raises(otpkit.ProductNotFoundError, match="close names: Google") as caught:
+        sn("find_product", "gogle")
+    assert caught.value.suggestions == ["Google"]
+    assert [call.request.url.path for call in catalogue.calls] == ["/api/getCategories"]
+
+
+def test_a_service_id_fetches_only_its_own_details(
+    sn: Harness, catalogue: respx.MockRouter
+) -> None:
+    assert sn("find_product", "21").name == "Discord"  # an exact id, found in the lists
+    details = [c.request.url.path for c in catalogue.calls if "Details" in c.request.url.path]
+    assert details == ["/api/getServiceDetails/21"]
+
+
 def test_balance(sn: Harness, sn_api: respx.MockRouter) -> None:
     sn_api.get(f"{KEYED}/getBalance").respond(json={"balance": 1})
     assert sn("balance") == otpkit.Balance(available=Decimal(1))
