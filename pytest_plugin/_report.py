@@ -1,11 +1,13 @@
 """``--otp-report PATH``: the run's rentals as one JSON document (``_report_model.Report``).
 
 Every process of the run records, as each test's run ends (its teardown report: by then every
-number it rented is cancelled or kept), the ``RentalRecord`` of each number: one JSON line in
-its own spool file in the run directory, so a worker that dies takes only its running test's
-records with it. The controller (or the only process, without pytest-xdist) counts the tests'
-outcomes and runs from the reports it logs, and at the end of the session merges the spools,
-adds the journal's totals and delivery rates, and writes PATH once, atomically.
+number it rented is cancelled or kept), the ``RentalRecord`` of each number, and the
+``RentFailure`` of each it could not rent (``_settled.note_failure`` noticed them, for the
+terminal as well): one JSON line each in its own spool file in the run directory, so a worker
+that dies takes only its running test's records with it. The controller (or the only process,
+without pytest-xdist) counts the tests' outcomes and runs from the reports it logs, and at the
+end of the session merges the spools, adds the journal's totals and delivery rates, and writes
+PATH once, atomically.
 
 Numbers are masked to their last four digits, in every text of the document too (a timeout's
 message names the number, an SMS may), unless ``--otp-report-numbers``.
@@ -22,12 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pydantic import TypeAdapter
 
 from pytest_plugin._fixtures import RENTED
-from pytest_plugin._records import RentalRecord, rental_record
+from pytest_plugin._records import RentalRecord, RentFailure, rental_record
 from pytest_plugin._rotation import attempt_of, run_of
 from pytest_plugin._run import SharedRun, is_worker, run_directory
 from pytest_plugin._session import settings_of
+from pytest_plugin._settled import rent_failures
+from pytest_plugin._story import verdict_counts
 
 if TYPE_CHECKING:
     import otpkit
@@ -39,6 +44,10 @@ __all__ = ["Reporter", "checked_path", "register", "report_line"]
 _SPOOL_GLOB = "otpkit-report.*.jsonl"
 #: How many of the test's rented numbers (``RENTED``) are spooled already.
 _SPOOLED = pytest.StashKey[int]()
+#: How many of its ``rent_failures`` are spooled already.
+_SPOOLED_FAILURES = pytest.StashKey[int]()
+#: A spool line: both models refuse unknown fields, so a line validates as exactly one.
+_SPOOLED_LINE: TypeAdapter[RentalRecord | RentFailure] = TypeAdapter(RentalRecord | RentFailure)
 _REPORTER = pytest.StashKey["Reporter"]()
 
 
@@ -147,12 +156,16 @@ class Reporter:
     def _spool(self, item: pytest.Item) -> None:
         rented = item.stash.get(RENTED, [])
         done = item.stash.get(_SPOOLED, 0)
-        if len(rented) <= done:
+        failures = rent_failures(item)
+        failed = item.stash.get(_SPOOLED_FAILURES, 0)
+        if len(rented) <= done and len(failures) <= failed:
             return
         item.stash[_SPOOLED] = len(rented)
+        item.stash[_SPOOLED_FAILURES] = len(failures)
         run = run_of(item)
         try:
             lines = [self._record(item, run, number).model_dump_json() for number in rented[done:]]
+            lines += [failure.model_dump_json() for failure in failures[failed:]]
             from otpkit._private import private_file
 
             spool = run_directory(self.config) / f"otpkit-report.{os.getpid()}.jsonl"
@@ -186,22 +199,30 @@ class Reporter:
         from pytest_plugin._report_model import Report, ReportedTest
 
         directory = run_directory(self.config)
-        records = _read_spools(directory)
+        records, failures = _read_spools(directory)
         by_test: dict[str, list[RentalRecord]] = {}
         for record in sorted(records, key=lambda r: r.rented_at):
             by_test.setdefault(record.test, []).append(record)
+        failed: dict[str, list[RentFailure]] = {}
+        for failure in failures:
+            failed.setdefault(failure.test, []).append(failure)
+            by_test.setdefault(failure.test, [])  # a test that rented none is reported too
         tests = [
             ReportedTest(
                 id=test,
                 outcome=self._outcomes.get(test) or "interrupted",
-                runs=max(self._runs[test], *(r.run for r in rentals)),
+                runs=max(
+                    [self._runs[test], *(r.run for r in rentals)]
+                    + [f.run for f in failed.get(test, [])]
+                ),
                 rentals=sorted(rentals, key=lambda r: (r.run, r.attempt, r.rented_at)),
+                rent_failures=sorted(failed.get(test, []), key=lambda f: f.run),
             )
             for test, rentals in by_test.items()
         ]
         state = SharedRun(directory).state()
         entries = self._journal_entries(state.get("run_id"))
-        verdicts = Counter(r.verdict for r in records if r.verdict is not None)
+        verdicts = verdict_counts(records, failures)  # the terminal's verdicts line counts these
         return Report(
             otpkit_version=__version__,
             run_id=state.get("run_id") or SharedRun(directory).run_id,
@@ -225,13 +246,16 @@ class Reporter:
         return [e for e in journal.entries(run_id) if e.state != "failed"]
 
 
-def _read_spools(directory: Path) -> list[RentalRecord]:
-    return [
-        RentalRecord.model_validate_json(line)
+def _read_spools(directory: Path) -> tuple[list[RentalRecord], list[RentFailure]]:
+    """The spooled rentals, and the numbers that could not be rented."""
+    lines = [
+        _SPOOLED_LINE.validate_json(line)
         for spool in sorted(directory.glob(_SPOOL_GLOB))
         for line in spool.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+    records = [line for line in lines if isinstance(line, RentalRecord)]
+    return records, [line for line in lines if isinstance(line, RentFailure)]
 
 
 def _totals(entries: list[JournalEntry]) -> dict[str, ProviderTotals]:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from otpkit._timeline import Verdict
-from pytest_plugin._records import RentalRecord
+from pytest_plugin._records import RentalRecord, RentFailure
 
 __all__ = [
     "SCHEMA",
@@ -61,7 +61,8 @@ class _Model(BaseModel):
 
 
 class ReportedTest(_Model):
-    """A test that rented numbers, with every number it rented in every run."""
+    """A test that rented numbers or tried to, with every number it rented in every run and
+    every one it could not rent."""
 
     id: str
     """pytest's node id."""
@@ -71,6 +72,8 @@ class ReportedTest(_Model):
     """How many times it ran: 1, plus one per rerun."""
     rentals: list[RentalRecord]
     """Every number it rented, by run, then attempt (rotation), then time."""
+    rent_failures: list[RentFailure] = []
+    """Every number it could not rent (verdict out_of_stock or no_balance), by run."""
 
 
 class ProviderTotals(_Model):
@@ -139,14 +142,15 @@ class Report(_Model):
     """Whether numbers are masked to their last four digits everywhere (the default) or shown
     whole (--otp-report-numbers)."""
     tests: list[ReportedTest]
-    """Every test that rented a number, in the order of its first rental."""
+    """Every test that rented a number or could not, in the order of its first rental (those
+    that rented none after the others)."""
     totals: dict[str, ProviderTotals]
     """Per provider."""
     delivery: list[DeliveryRate]
     """Per provider, product and country."""
     verdicts: dict[Verdict, int]
-    """How many rentals failed for each reason (otpkit.Verdict); reasons none failed for are
-    left out."""
+    """How many rentals failed, or could not be made, for each reason (otpkit.Verdict), as the
+    terminal summary's verdicts line counts them; reasons none failed for are left out."""
 
 
 def schema() -> dict[str, Any]:

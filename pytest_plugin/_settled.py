@@ -28,7 +28,15 @@ from pytest_plugin._rotation import attempt_of, attempts_section, replace_proper
 from pytest_plugin._run import is_worker
 from pytest_plugin._story import PROPERTY_PREFIX, properties, section, verdict_counts
 
-__all__ = ["RENTED_SECTION", "Told", "note_failure", "register", "settle", "verdicts"]
+__all__ = [
+    "RENTED_SECTION",
+    "Told",
+    "note_failure",
+    "register",
+    "rent_failures",
+    "settle",
+    "verdicts",
+]
 
 #: The section of the terminal report that tells the test's rentals.
 RENTED_SECTION = "otpkit: rented numbers"
@@ -73,6 +81,12 @@ def note_failure(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
         item.stash.setdefault(_FAILURES, []).append(failure)
 
 
+def rent_failures(item: pytest.Item) -> list[RentFailure]:
+    """The numbers every run of ``item`` so far could not rent (``note_failure``'s), oldest
+    first: ``--otp-report`` reads them here, so both tell the same failures."""
+    return item.stash.get(_FAILURES, [])
+
+
 def settle(item: pytest.Item, report: pytest.TestReport) -> None:
     """At teardown: record the numbers this run rented, and put the run's story on ``report``
     (for the process that prints) and every run's in its JUnit XML properties."""
@@ -86,7 +100,7 @@ def settle(item: pytest.Item, report: pytest.TestReport) -> None:
     ]
     records = item.stash.setdefault(_RECORDS, [])
     records += new
-    failures = item.stash.get(_FAILURES, [])
+    failures = rent_failures(item)
     mine = [failure for failure in failures if failure.run == run]
     attempts = attempts_section(item)
     if new or mine or attempts:

@@ -190,6 +190,42 @@ def test_the_report_holds_every_rental_of_every_run_masked_and_the_ledgers_money
     assert offer["failed"] == 3 and offer["rate"] == pytest.approx(4 / 8)
 
 
+def test_a_number_that_could_not_be_rented_is_reported_and_counted_as_the_terminal_counts(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_out_of_stock(rent_phone_number, otp_sandbox):
+            otp_sandbox.set_stock("jesusnumber", 14, 0)  # Telegram: no other test rents it
+            rent_phone_number("telegram")
+
+        def test_passes(phone_number, otp):
+            assert otp().isdigit()
+        """
+    )
+    path = pytester.path / "report.json"
+    result = run(pytester, "--otp-sandbox", "--otp-report", str(path))
+    result.assert_outcomes(passed=1, failed=1)
+    report = valid_report(path)
+    tests = {test["id"].rpartition("::")[2]: test for test in report["tests"]}
+    assert list(tests) == ["test_passes", "test_out_of_stock"]  # rented first, then the rest
+    stockless = tests["test_out_of_stock"]
+    assert (stockless["outcome"], stockless["runs"], stockless["rentals"]) == ("failed", 1, [])
+    (failure,) = stockless["rent_failures"]
+    assert (failure["test"], failure["run"], failure["verdict"]) == (
+        stockless["id"],
+        1,
+        "out_of_stock",
+    )
+    assert "out of stock" in failure["detail"]
+    assert tests["test_passes"]["rent_failures"] == []
+    assert report["verdicts"] == {"out_of_stock": 1}
+    said = re.search(r"^verdicts: (.+)$", result.stdout.str(), re.MULTILINE)
+    assert said, result.stdout.str()
+    counted = dict(reversed(part.split(" ")) for part in said.group(1).split(", "))
+    assert {verdict: int(n) for verdict, n in counted.items()} == report["verdicts"]
+
+
 def test_under_xdist_one_document_holds_both_workers_rentals_numbers_shown(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
