@@ -67,9 +67,13 @@ def _policy(
     if isinstance(journal, (Path, str)):
         # With a coordinator, the run is the CI run: one budget for all its machines.
         journal = Journal(journal, run_id=ci_run_id() if settings.coordinator else None)
-    if isinstance(journal, Journal) and served_here(provider.base_url):
-        # Rentals from a sandbox of this process: the sweep closes what it leaves, keyless.
-        journal.sandbox_started(provider.base_url, os.getpid())
+    if isinstance(journal, Journal):
+        # Rentals from a sandbox are marked as its: once it stops, the sweep closes what it
+        # left (no money was at stake) instead of asking for a key nobody has.
+        if served_here(provider.base_url):
+            journal.sandbox_started(provider.base_url, os.getpid())
+        elif (pid := journal.running_sandbox(provider.base_url)) is not None:
+            journal.sandbox_started(provider.base_url, pid)
     push = push if push is not None else settings.push_url
     token = settings.inbox_token.get_secret_value() if settings.inbox_token else None
     if not isinstance(push, str) and isinstance(push, InboxSource):

@@ -32,6 +32,7 @@ import platformdirs
 import tenacity
 
 from otpkit._errors import BudgetExceededError, ConfigurationError, JournalError
+from otpkit._pids import process_ended
 from otpkit._private import private_file
 
 __all__ = [
@@ -87,7 +88,12 @@ CREATE TABLE IF NOT EXISTS sandboxes (
 
 
 #: Columns added after the first release: older journals get them on open (ALTER TABLE).
-_ADDED_COLUMNS = {"country": "TEXT", "failure": "TEXT", "code_at": "REAL"}
+_ADDED_COLUMNS = {
+    "country": "TEXT",
+    "failure": "TEXT",
+    "code_at": "REAL",
+    "sandbox_pid": "INTEGER",
+}
 
 
 # Unique per process, so that a later process reusing a pid is not mistaken for the owner.
@@ -128,6 +134,8 @@ class JournalEntry:
     failure: str | None = None
     #: When the first code arrived.
     code_at: float | None = None
+    #: The sandbox process it was rented from (on ``host``); None: from a provider.
+    sandbox_pid: int | None = None
 
     @property
     def unsettled(self) -> bool:
@@ -247,6 +255,7 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         country=row["country"],
         failure=row["failure"],
         code_at=row["code_at"],
+        sandbox_pid=row["sandbox_pid"],
     )
 
 
@@ -278,6 +287,8 @@ class Journal:
         self.run_id = run_id or _PROCESS_RUN_ID
         self.host = socket.gethostname()
         self._lock_timeout = lock_timeout
+        #: Base URLs served by a sandbox, and its pid: the rows rented there say so.
+        self._sandbox_pids: dict[str, int] = {}
         try:
             # Created before SQLite opens it: SQLite gives its -wal and -shm files its mode.
             private_file(self.path)
@@ -366,8 +377,8 @@ class Journal:
                     )
             cursor = db.execute(
                 "INSERT INTO rentals (provider, base_url, product_id, price, state, run_id, host,"
-                " pid, requested_at, updated_at, country)"
-                " VALUES (?, ?, ?, ?, 'requesting', ?, ?, ?, ?, ?, ?)",
+                " pid, requested_at, updated_at, country, sandbox_pid)"
+                " VALUES (?, ?, ?, ?, 'requesting', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     provider,
                     base_url,
@@ -379,6 +390,7 @@ class Journal:
                     now,
                     now,
                     country,
+                    self._sandbox_pids.get(base_url.rstrip("/")),
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -503,13 +515,26 @@ class Journal:
     # -- sandboxes -----------------------------------------------------------------------------
 
     def sandbox_started(self, base_url: str, pid: int) -> None:
-        """Record that a sandbox (process ``pid`` here) serves ``base_url`` from now on."""
+        """Record that a sandbox (process ``pid`` here) serves ``base_url`` from now on: the
+        rentals this journal records there are the sandbox's (no money; the sweep closes them
+        once it has stopped)."""
+        self._sandbox_pids[base_url.rstrip("/")] = pid
         with self._transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO sandboxes (base_url, host, pid, started_at)"
                 " VALUES (?, ?, ?, ?)",
                 (base_url.rstrip("/"), self.host, pid, time.time()),
             )
+
+    def running_sandbox(self, base_url: str) -> int | None:
+        """The pid of a sandbox process of this host that serves ``base_url`` now, if one does.
+        (This process's own sandboxes are known exactly, not from here: one may have stopped
+        while the process lives on.)"""
+        for record in reversed(self.sandboxes(base_url)):
+            mine = record.pid == os.getpid()
+            if record.host == self.host and not mine and not process_ended(record.pid):
+                return record.pid
+        return None
 
     def sandboxes(self, base_url: str) -> list[SandboxRecord]:
         """The sandboxes that served ``base_url``, oldest first."""

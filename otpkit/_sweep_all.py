@@ -107,18 +107,20 @@ def sweep_all(
         settings = settings.model_copy(update={"coordinator": None})
         journal = shared_journal(settings)
         abandoned = journal.abandoned(None, held=held)
-    local = journal if isinstance(journal, Journal) else getattr(journal, "local", None)
     groups: dict[tuple[str, str], list[JournalEntry]] = defaultdict(list)
     for entry in abandoned:
         if provider is not None and entry.provider != provider.strip().lower():
             continue
         if base_url is not None and entry.base_url != base_url.rstrip("/"):
             continue
-        if isinstance(local, Journal) and _of_a_stopped_sandbox(local, entry):
+        sandbox = _sandbox_state(entry)
+        if sandbox == "stopped":
             if journal.claim_for_sweep(entry.row):
                 journal.closed(entry.row, False, SANDBOX_GONE)
                 report.sandbox_gone.append(entry)
             continue
+        if sandbox == "running":
+            continue  # another run's sandbox, still up: no money, and only that run has its key
         groups[entry.provider, entry.base_url].append(entry)
     # Sweeping needs no push inbox; the key is the provider's own, for its own base URL only.
     quiet = settings.model_copy(update={"push_url": None})
@@ -146,13 +148,13 @@ def _sweep_account(
         return AccountSweep(provider, base_url, problem=redact(str(error)))
 
 
-def _of_a_stopped_sandbox(journal: Journal, entry: JournalEntry) -> bool:
-    """Whether ``entry`` was rented from a sandbox that has stopped since."""
-    served = journal.sandboxes(entry.base_url)
-    earlier = [s for s in served if s.started_at <= entry.requested_at]
-    if not earlier:
-        return False
-    mine = earlier[-1]
-    if len(served) > len(earlier):
-        return True  # another sandbox took the address over: this one had stopped
-    return mine.host == socket.gethostname() and process_ended(mine.pid)
+def _sandbox_state(entry: JournalEntry) -> str | None:
+    """Whether ``entry`` was rented from a sandbox (as marked when it was rented), ``"running"``
+    or ``"stopped"`` since; None: from a provider, swept with its key like any other. Only the
+    mark counts, never the base URL: a loopback URL names another server on another machine,
+    or the same one another day (a tunnel to a real provider)."""
+    if entry.sandbox_pid is None:
+        return None
+    if entry.host != socket.gethostname():
+        return "running"  # another machine's sandbox: it cannot be told from here
+    return "stopped" if process_ended(entry.sandbox_pid) else "running"

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from otpkit._private import private_file
 from otpkit._redact import MASK, redact
 
 __all__ = ["AsyncTracingTransport", "Trace", "TracingTransport"]
@@ -44,7 +45,8 @@ class Trace:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: it holds numbers and SMS codes (never keys).
+        private_file(self.path)
         self._lock = threading.Lock()
 
     def record(

@@ -240,7 +240,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if failed:
         names_failed = ", ".join(f"{c.provider} {c.what}" for c in failed)
         _out.print(f"[red]{len(failed)} did not hold[/]: {escape(names_failed)}")
-        return 1
+        # As every command: 2 for what the user must configure, 1 for what the provider did.
+        return 2 if any(c.what == "configuration" for c in failed) else 1
     _out.print(f"[green]all {held} checks held[/]; nothing was rented")
     return 0
 

@@ -114,3 +114,12 @@ def test_otpkit_trace_records_any_run_without_keys(
     assert [e["response"]["status"] for e in exchanges] == [200, 200]
     assert "/getBalance" in exchanges[1]["request"]["url"]
     assert_no_key(trace.read_text(), keys)
+    assert trace.stat().st_mode & 0o777 == 0o600  # it holds numbers and codes
+
+
+def test_a_provider_it_cannot_configure_is_a_configuration_error(tmp_path: Path) -> None:
+    missing = otpkit_cli(
+        clean_env(tmp_path / "journal.sqlite3"), "doctor", "--provider", "sanalnumara"
+    )
+    assert missing.returncode == 2
+    assert "FAIL" in missing.stdout and "OTPKIT_SANALNUMARA_API_KEY" in missing.stdout

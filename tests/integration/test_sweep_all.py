@@ -111,6 +111,10 @@ def test_rentals_of_a_stopped_sandbox_are_closed(tmp_path: Path) -> None:
         base_url = ready.read_text().strip()
         key = otpkit.sandbox.DEMO_KEYS["jesusnumber"]
         [order_id] = crash_after_renting(env, ("jesusnumber", key, base_url))
+        # While it runs, its rows are left to it: no money, and no key to ask anyone for.
+        meanwhile = otpkit_cli(clean_env(journal), "sweep")
+        assert meanwhile.returncode == 0, meanwhile.stdout + meanwhile.stderr
+        assert "API key" not in meanwhile.stdout + meanwhile.stderr
     finally:
         server.kill()
         server.wait()
@@ -158,3 +162,21 @@ def test_rentals_of_an_embedded_sandbox_are_closed_with_no_key(tmp_path: Path) -
     assert swept.returncode == 0, swept.stderr
     assert "no API key" not in swept.stdout + swept.stderr
     assert f"(order {order_id}): {SANDBOX_GONE}" in swept.stdout
+
+
+def test_a_provider_at_an_address_a_sandbox_once_had_is_swept_with_its_key(
+    sandbox: otpkit.sandbox.Sandbox, tmp_path: Path
+) -> None:
+    # A loopback URL names another server another day (a tunnel to a real provider): a stopped
+    # sandbox once registered at it must not make its rentals "sandbox gone" (money lost).
+    journal = tmp_path / "journal.sqlite3"
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    otpkit.Journal(journal).sandbox_started(sandbox.base_url, gone.pid)
+    key = sandbox.new_api_key("jesusnumber")
+    [order_id] = crash_after_renting(clean_env(journal), ("jesusnumber", key, sandbox.base_url))
+    swept = otpkit_cli(clean_env(journal, OTPKIT_JESUSNUMBER_API_KEY=key), "sweep")
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert SANDBOX_GONE not in swept.stdout and "refunded 1" in swept.stdout
+    assert order_id in swept.stdout
+    assert sandbox.ledger(key).open_rentals == 0
