@@ -122,8 +122,17 @@ class AsyncClient(DriverBase):
         limiter = self.policy.limiter
         if limiter is not None and not await limiter.acquire_async(self._patience(call)):
             raise self._throttled(call)
+        request = self._timed(call)
         try:
-            response = await self._http.send(self._timed(call))
+            try:
+                # httpx's timeouts bound each read; this bounds the whole reply.
+                response = await asyncio.wait_for(
+                    self._http.send(request), self._reply_budget(call)
+                )
+            except asyncio.TimeoutError:
+                raise httpx.ReadTimeout(
+                    "the reply outlasted its deadline", request=request
+                ) from None
         except httpx.TransportError as error:
             raise transport_error(self.provider.name, call, error) from None
         return settle(self.provider.name, call, response, call.attempt)

@@ -101,10 +101,29 @@ class Client(DriverBase):
         if limiter is not None and not limiter.acquire(self._patience(call)):
             raise self._throttled(call)
         try:
-            response = self._http.send(self._timed(call))
+            response = self._within_budget(self._timed(call), self._reply_budget(call))
         except httpx.TransportError as error:
             raise transport_error(self.provider.name, call, error) from None
         return settle(self.provider.name, call, response, call.attempt)
+
+    def _within_budget(self, request: httpx.Request, seconds: float) -> httpx.Response:
+        """The whole reply to ``request``, or ``httpx.ReadTimeout`` once it took ``seconds``."""
+        limit = time.monotonic() + seconds
+        streamed = self._http.send(request, stream=True)
+        try:
+            body = bytearray()
+            for chunk in streamed.iter_raw():
+                body += chunk
+                if time.monotonic() > limit:
+                    raise httpx.ReadTimeout("the reply outlasted its deadline", request=request)
+        finally:
+            streamed.close()
+        # Raw bytes under the reply's own headers: decoded (gzip...) once, when read.
+        response = httpx.Response(
+            streamed.status_code, headers=streamed.headers, content=bytes(body), request=request
+        )
+        response.read()
+        return response
 
     # -- every provider ------------------------------------------------------------------------
 

@@ -83,6 +83,11 @@ class DriverBase:
         call.request.extensions = {**call.request.extensions, "timeout": timeout.as_dict()}
         return call.request
 
+    def _reply_budget(self, call: Call[Any]) -> float:
+        """Seconds the whole reply may take: httpx's timeouts bound each read, so a provider
+        dripping its body a byte at a time would otherwise never be cut off."""
+        return call.timeout if call.timeout is not None else self.request_timeout
+
     def _patience(self, call: Call[Any]) -> float:
         return call.patience if call.patience is not None else LIMITER_PATIENCE
 

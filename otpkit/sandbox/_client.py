@@ -167,7 +167,8 @@ class Sandbox:
         """Make the next ``count`` matching requests fail as ``kind``.
 
         ``endpoint`` limits it to one endpoint, ``api_key`` to one account's requests,
-        ``seconds`` is the delay of a ``"slow"`` fault, ``message`` what a ``"refuse_cancel"``
+        ``seconds`` is the delay of a ``"slow"`` fault (a ``"drip"`` fault's pause between the
+        bytes of its reply, default 0.5), ``message`` what a ``"refuse_cancel"``
         refusal says. See ``FAULT_KINDS`` and ``ENDPOINTS``.
         """
         body = {

@@ -42,7 +42,9 @@ EndpointName = Literal[
     "sanalnumara.cancel",
 ]
 
-FaultKind = Literal["500", "non_json", "truncated_json", "drop", "slow", "refuse_cancel", "429"]
+FaultKind = Literal[
+    "500", "non_json", "truncated_json", "drop", "slow", "refuse_cancel", "429", "drip"
+]
 
 #: Unified status of a rental: ``pending`` (holding money, no SMS yet), ``received`` (at least
 #: one SMS arrived; no refund possible any more) or ``cancelled`` (rejected / cancelled).

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -120,6 +120,9 @@ def provider_route(
         if verdict.limit is not None:
             headers["X-RateLimit-Limit"] = str(verdict.limit)
             headers["X-RateLimit-Remaining"] = str(verdict.remaining)
+        if kind == "drip" and fault is not None:
+            engine.stats.status(reply.status)
+            return _dripped(body, fault.seconds or 0.5, reply.status, headers)
         response = Response(body, reply.status, media_type=_JSON, headers=headers)
         if kind == "drop":
             engine.stats.status("dropped")
@@ -128,6 +131,18 @@ def provider_route(
         return response
 
     return Route(path, endpoint, methods=list(methods), name=name)
+
+
+def _dripped(data: bytes, every: float, status: int, headers: dict[str, str]) -> Response:
+    """The headers at once, then the body a byte every ``every`` seconds: a reply that never
+    stalls long enough for a read timeout, yet takes as long as it likes."""
+
+    async def dribble() -> Any:
+        for index in range(len(data)):
+            yield data[index : index + 1]
+            await anyio.sleep(every)
+
+    return StreamingResponse(dribble(), status, media_type=_JSON, headers=headers)
 
 
 def _unknown_route(request: Request) -> Response:

@@ -29,6 +29,7 @@ FAULTS: dict[str, tuple[FaultKind, float | None, str]] = {
     "truncated": ("truncated_json", None, "unreadable"),
     "drop": ("drop", None, "lost the connection"),
     "429 Retry-After 30": ("429", 30.0, "answered 429"),
+    "drip (a byte every 0.5 s)": ("drip", 0.5, "timed out"),
 }
 
 
