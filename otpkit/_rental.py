@@ -106,8 +106,8 @@ class _RentalCore(RentalInfo):
     @property
     def verdict(self) -> Verdict | None:
         """Why this number failed, if it did: its last wait's verdict, or ``number_rejected``
-        (None once a later wait received a code)."""
-        return None if self._code_received else self._verdict
+        (None while its last wait received a code)."""
+        return self._verdict
 
     def _bound(self) -> None:
         price = "price unknown" if self.price is None else f"charged {self.price}"
@@ -229,6 +229,7 @@ class _RentalCore(RentalInfo):
             if found.code is not None:
                 # Only what the provider's own SMS endpoint shows counts (never a push alone).
                 self._code_received = True
+                self._verdict = None
                 self._timeline.add("code", f"code {found.code} after {wait.polls} poll(s)")
                 if self._journal is not None and self._row is not None:
                     self._journal.code_received(self._row)
@@ -278,13 +279,23 @@ class _RentalCore(RentalInfo):
         )
 
 
+#: The longest wait otpkit takes as a deadline: longer ones are no deadline anyone meant.
+MAX_TIMEOUT = 86_400.0
+
+
 def _checked_timeout(timeout: float) -> float:
     # inf would never end (and nan ends at a moment nobody chose): a deadline is a number.
-    if not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout < 0:
+    usable = isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
+    try:
+        seconds = float(timeout) if usable else math.nan
+    except OverflowError:  # an int too large for a float
+        seconds = math.inf
+    if not (0 <= seconds <= MAX_TIMEOUT):  # false for nan too
         raise ConfigurationError(
-            f"timeout must be a finite number of seconds >= 0, got {timeout!r}"
+            f"timeout must be a finite number of seconds from 0 to {MAX_TIMEOUT:g} (a day), "
+            f"got {timeout!r}"
         )
-    return float(timeout)
+    return seconds
 
 
 def _code_of(message: Message) -> str:

@@ -29,7 +29,7 @@ class Verdict(str, Enum):
 _EXPLANATIONS = {
     Verdict.NEVER_SENT: "no SMS reached the number (the app never sent it, or the number is dead)",
     Verdict.FILTERS_MISMATCH: "SMS arrived but none counted (filtered out, or no code in it)",
-    Verdict.PROVIDER_ERRORS: "the provider failed more polls than it answered",
+    Verdict.PROVIDER_ERRORS: "the provider was failing (at the end of the wait, or most of it)",
     Verdict.NUMBER_REJECTED: "the app refused the number",
     Verdict.OUT_OF_STOCK: "the provider was out of stock",
     Verdict.NO_BALANCE: "the account had not enough balance",

@@ -34,6 +34,9 @@ __all__ = ["CodeWait", "MessageFilter", "wait_for_sms", "waiting"]
 
 #: What a poll begun at the deadline still gets to finish (the promise is "by T + 1 s").
 LAST_POLL_GRACE = 0.5
+#: The least time between two polls woken by pushes: a storm of forged callbacks for an order
+#: costs the provider at most one request per PUSH_GAP.
+PUSH_GAP = 0.5
 
 
 class wait_for_sms(wait_base):  # lower case, like tenacity's own policies
@@ -175,6 +178,7 @@ class CodeWait:
     #: When the next poll is due by the schedule: a poll before that was woken by a push.
     _due: float | None = None
     _told: Counter[tuple[str, str | None, str | None]] = field(default_factory=Counter)
+    _last_poll: float | None = None
 
     @property
     def schedule(self) -> wait_for_sms:
@@ -215,7 +219,14 @@ class CodeWait:
         """The schedule's next poll is ``pause`` seconds away (an earlier one was pushed)."""
         self._due = time.monotonic() + pause
 
+    def push_gap(self) -> float:
+        """How long a poll woken early must still wait: one per ``PUSH_GAP`` at most."""
+        if self._last_poll is None or self._due is None or time.monotonic() >= self._due:
+            return 0.0
+        return min(max(0.0, self._last_poll + PUSH_GAP - time.monotonic()), self.remaining())
+
     def poll_started(self) -> None:
+        self._last_poll = time.monotonic()
         self.polls += 1
         if self._first_poll is None:
             self._first_poll = time.monotonic()
@@ -230,7 +241,9 @@ class CodeWait:
         fresh = unseen(messages, self.baseline)
         for message in unseen(fresh, self._told):
             self._told[message_key(message)] += 1
-            sender = f" from {message.sender}" if message.sender else ""
+            sender = (
+                f" from {message.sender[:40]}" if message.sender else ""
+            )  # escaped by the timeline
             self.timeline.add("sms", f"SMS{sender}: {message.text[:160]!r}")
         self.rejected = [m for m in fresh if not self.only.accepts(m)]
         self.codeless = [m for m in fresh if self.only.accepts(m) and m.code is None]
@@ -250,7 +263,8 @@ class CodeWait:
         """Why the wait found nothing: what came, or why nothing can be told."""
         if self.rejected or (self.need_code and self.codeless):
             return Verdict.FILTERS_MISMATCH
-        if self.failed > self.answered:
+        # Failing at the end (or mostly): whether an SMS came meanwhile cannot be told.
+        if self.failed > self.answered or self.last_error is not None:
             return Verdict.PROVIDER_ERRORS
         return Verdict.NEVER_SENT
 
@@ -300,6 +314,9 @@ def waiting(
     wake = wait.rental.id if wait.pushed else None
 
     def poll(_attempt: int) -> Operation[Message | None]:
+        if (gap := wait.push_gap()) > 0:
+            # Pushes (forged ones too) wake at most one poll per PUSH_GAP seconds.
+            yield Pause(gap)
         wait.poll_started()
         messages = yield from within(
             provider.messages(wait.rental), wait.deadline + LAST_POLL_GRACE, wait.tally

@@ -85,11 +85,11 @@ class Otp:
 
     def wait(self, timeout: float | None = None, **filters: Any) -> str:
         """Wait for the code (``sender``, ``contains``, ``pattern``, ``new`` filter it)."""
-        return self.rental.wait_for_code(timeout or self.timeout, **filters)
+        return self.rental.wait_for_code(self.timeout if timeout is None else timeout, **filters)
 
     def message(self, timeout: float | None = None, **filters: Any) -> otpkit.Message:
         """Wait for the SMS and return it whole."""
-        return self.rental.wait_for_message(timeout or self.timeout, **filters)
+        return self.rental.wait_for_message(self.timeout if timeout is None else timeout, **filters)
 
     async def wait_async(self, timeout: float | None = None, **filters: Any) -> str:
         """``wait`` for async tests."""

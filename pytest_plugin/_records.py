@@ -10,6 +10,8 @@ of stock, no balance): its verdict counts as well.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -24,6 +26,7 @@ __all__ = [
     "Outcome",
     "RentFailure",
     "RentalRecord",
+    "hide_numbers",
     "mask",
     "masked",
     "outcome_of",
@@ -86,27 +89,40 @@ def mask(number: str) -> str:
     return ("+" if number.startswith("+") else "") + "*" * max(len(digits) - 4, 0) + shown
 
 
-def _spellings(number: str) -> list[tuple[str, str]]:
-    """The ways a text may spell ``number``, longest first, each with its masked form."""
-    digits = "".join(c for c in number if c.isdigit())
-    spelled = [(number, mask(number)), (digits, mask(digits))]
+#: What may stand between the digits of a number as a text quotes it: +1 (202) 896-9404.
+_SEPARATORS = r"[\s\-.()/\\]*"
+
+
+def _quoted(number: str) -> re.Pattern[str] | None:
+    """Any spelling of ``number`` in a text: its national digits with or without separators,
+    with or without its country code (``+1 202 896 9404``, ``(202) 896-9404``, ``12028969404``)."""
     from otpkit._phone import parse_number
 
     parsed = parse_number(number)
-    if parsed is not None and len(parsed.national) >= 6:
-        spelled.append((parsed.national, mask(parsed.national)))
-    return [(whole, hidden) for whole, hidden in spelled if whole and whole != hidden]
+    digits = "".join(c for c in number if c.isdigit())
+    national = parsed.national if parsed is not None else digits
+    if len(national) < 6:
+        return None
+    country = digits[: len(digits) - len(national)] if digits.endswith(national) else ""
+    prefix = f"(?:\\+?{_SEPARATORS.join(country)}{_SEPARATORS})?" if country else r"\+?"
+    return re.compile(rf"(?<!\d){prefix}{_SEPARATORS.join(national)}(?!\d)")
+
+
+def hide_numbers(text: str, numbers: Iterable[str]) -> str:
+    """``text`` with every spelling of each of ``numbers`` masked to its last four digits."""
+    for number in numbers:
+        pattern = _quoted(number)
+        if pattern is not None:
+            text = pattern.sub(lambda found: mask(found.group()), text)
+    return text
 
 
 def masked(record: RentalRecord, number: str) -> RentalRecord:
     """``record`` with ``number`` hidden in its texts as well as in its ``number`` field (an
     error message or an SMS may quote it)."""
-    spellings = _spellings(number)
 
     def hide(text: str) -> str:
-        for whole, hidden in spellings:
-            text = text.replace(whole, hidden)
-        return text
+        return hide_numbers(text, [number])
 
     timeline = [
         event.model_copy(update={"detail": hide(event.detail)}) for event in record.timeline

@@ -111,7 +111,12 @@ class Rotation:
         last = (self._finished or time.monotonic()) - self._started
         end = f"the test's outcome ({self.outcome})" if self.outcome else "the test's outcome"
         shown.append(line(len(self.dropped) + 1, last, end, self.current()))
-        return shown
+        from pytest_plugin._records import hide_numbers
+
+        # A refusal's reason may quote the number ("the site says +1 202 ... is blocked").
+        every = [str(n) for attempt in self.dropped for n in attempt.numbers]
+        every += [str(n) for n in self.current()]
+        return [hide_numbers(text, every) for text in shown]
 
 
 def _why_dropped(error: Exception) -> str | None:

@@ -107,7 +107,7 @@ def test_passes(phone_number, otp, otp_sandbox, logged):
 VERDICTS = {
     "test_never_sent": "never_sent — no SMS reached the number",
     "test_filters_mismatch": "filters_mismatch — SMS arrived but none counted",
-    "test_provider_errors": "provider_errors — the provider failed more polls than it answered",
+    "test_provider_errors": "provider_errors — the provider was failing (at the end of the wait",
     "test_number_rejected": "number_rejected — the app refused the number",
 }
 
@@ -351,7 +351,7 @@ def test_polls_that_found_the_same_are_one_line_and_anything_new_breaks_the_run(
     ]
     assert headline(record) == (
         "+*******0503 (jesusnumber whatsapp, US, order 7): refunded 0.50; verdict: "
-        "provider_errors — the provider failed more polls than it answered"
+        "provider_errors — the provider was failing (at the end of the wait, or most of it)"
     )
     counts = Counter({"number_rejected": 1, "never_sent": 3, "filters_mismatch": 1})
     assert verdicts_line(counts) == "verdicts: 3 never_sent, 1 filters_mismatch, 1 number_rejected"

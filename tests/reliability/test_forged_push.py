@@ -120,3 +120,32 @@ def test_a_real_push_is_confirmed_by_the_provider_and_counts(
         assert rental.outcome is not None and not rental.outcome.refunded  # used: paid for
     # The timeline tells the push apart from a scheduled poll.
     assert [e.kind for e in rental.timeline] == ["rented", "wait", "push", "sms", "code", "kept"]
+
+
+def test_a_storm_of_forged_pushes_costs_the_provider_two_polls_a_second(
+    sandbox: Sandbox, receiver: otpkit.webhook.WebhookReceiver, tmp_path: Path
+) -> None:
+    import threading
+
+    key = sandbox.new_api_key("jesusnumber")
+    sandbox.set_callback_url(key, receiver.callback_url)
+    with connect(sandbox, receiver, key, tmp_path / "journal.sqlite3") as client:
+        with client.rent(client.find_product("whatsapp")) as rental:
+            before = sandbox.stats().by_endpoint.get("jesusnumber.sms", 0)
+            stop = threading.Event()
+
+            def storm() -> None:
+                while not stop.is_set():
+                    forge(receiver, rental.id, rental.number.lstrip("+"))
+
+            forger = threading.Thread(target=storm)
+            forger.start()
+            try:
+                with pytest.raises(otpkit.CodeTimeoutError):
+                    rental.wait_for_code(timeout=3)
+            finally:
+                stop.set()
+                forger.join()
+            polls = sandbox.stats().by_endpoint.get("jesusnumber.sms", 0) - before
+        assert rental.outcome is not None and rental.outcome.refunded
+    assert polls <= 3 / 0.5 + 2, f"{polls} polls in 3 s"
