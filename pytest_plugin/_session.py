@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -77,9 +77,14 @@ class OtpSession:
         # One catalogue lookup per product per worker, not one per test.
         self._products: dict[tuple[str, str, str | None], otpkit.Product] = {}
 
-    def _fail(self, error: Exception) -> None:
-        # One clear line instead of a traceback into the plugin.
-        pytest.fail(f"otpkit: {error}", pytrace=False)
+    def _fail(self, error: Exception) -> NoReturn:
+        import otpkit
+
+        hint = ""
+        if isinstance(error, otpkit.ConfigurationError) and not self.settings.sandbox:
+            hint = " (or run pytest with --otp-sandbox for the built-in sandbox)"
+        # One clear line instead of a traceback into the plugin, nor the error it came from.
+        raise pytest.fail.Exception(f"otpkit: {error}{hint}", pytrace=False) from None
 
     def client(self, provider: str | None, *, quiet: bool = False) -> otpkit.Client:
         """The client of ``provider`` (default: the configured one), created once.
@@ -129,7 +134,6 @@ class OtpSession:
             )
         except (otpkit.ConfigurationError, otpkit.CoordinatorError) as error:
             self._fail(error)
-            raise  # unreachable: pytest.fail raises
         self._clients[cached] = client
         return client
 
@@ -189,7 +193,6 @@ class OtpSession:
             otpkit.CoordinatorError,
         ) as error:
             self._fail(error)
-            raise
 
     def release(self, number: otpkit.PhoneNumber) -> None:
         """Cancel the rental behind ``number`` (a failure is warned and left for the sweep)."""

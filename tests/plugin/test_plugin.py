@@ -134,8 +134,11 @@ def test_missing_provider_is_one_clear_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(phone_number): pass")
     result = run(pytester)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*otpkit: no provider chosen: set OTPKIT_PROVIDER*"])
+    result.stdout.fnmatch_lines(
+        ["*otpkit: no provider chosen: set OTPKIT_PROVIDER*or run pytest with --otp-sandbox*"]
+    )
     assert "Traceback" not in result.stdout.str()
+    assert "During handling of the above exception" not in result.stdout.str()
 
 
 def test_missing_key_is_one_clear_line(
