@@ -256,7 +256,8 @@ class CodeWait:
     def _no_count(self, seen: int) -> str:
         if not seen:
             return "no SMS yet"
-        return f"{seen} SMS, none counts" if seen > len(self.baseline) else f"{seen} old SMS"
+        old = sum(self.baseline.values())
+        return f"{seen} SMS, none counts" if seen > old else f"{seen} old SMS"
 
     @property
     def verdict(self) -> Verdict:
