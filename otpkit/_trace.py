@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,38 @@ class Trace:
             out.write(line + "\n")
 
 
+class _Replay(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body already received, streamed again (httpx reads a plain byte body at once)."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._raw
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._raw
+
+
+def _unread(request: httpx.Request, response: httpx.Response, raw: bytes) -> httpx.Response:
+    """``response`` again with its raw body, unread: the client streams it as if it came from
+    the wire (decoding it once), so tracing changes nothing of what the client sees."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=_Replay(raw),
+        request=request,
+        extensions=response.extensions,
+    )
+
+
+def _read(request: httpx.Request, response: httpx.Response, raw: bytes) -> httpx.Response:
+    """A copy of ``response`` with its body read (decoded), for the trace."""
+    copy = _unread(request, response, raw)
+    copy.read()
+    return copy
+
+
 class TracingTransport(httpx.BaseTransport):
     """``inner`` (default: httpx's own), with every exchange written to ``trace``."""
 
@@ -90,12 +123,15 @@ class TracingTransport(httpx.BaseTransport):
         started = time.monotonic()
         try:
             response = self.inner.handle_request(request)
-            response.read()
+            try:
+                raw = b"".join(response.iter_raw())
+            finally:
+                response.close()
         except BaseException as error:
             self.trace.record(request, None, error, time.monotonic() - started)
             raise
-        self.trace.record(request, response, None, time.monotonic() - started)
-        return response
+        self.trace.record(request, _read(request, response, raw), None, time.monotonic() - started)
+        return _unread(request, response, raw)
 
     def close(self) -> None:
         self.inner.close()
@@ -112,12 +148,15 @@ class AsyncTracingTransport(httpx.AsyncBaseTransport):
         started = time.monotonic()
         try:
             response = await self.inner.handle_async_request(request)
-            await response.aread()
+            try:
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            finally:
+                await response.aclose()
         except BaseException as error:
             self.trace.record(request, None, error, time.monotonic() - started)
             raise
-        self.trace.record(request, response, None, time.monotonic() - started)
-        return response
+        self.trace.record(request, _read(request, response, raw), None, time.monotonic() - started)
+        return _unread(request, response, raw)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -23,6 +23,7 @@ def test_names_are_published() -> None:
         "slow",
         "refuse_cancel",
         "429",
+        "drip",
     }
     assert len(ENDPOINTS) == 14
 
