@@ -138,9 +138,13 @@ def _attempts(call: Call[T], *, call_timeout: float, request_timeout: float) -> 
     if call.deadline is not None:
         limit = min(limit, call.deadline)
 
+    failures: list[Exception] = []
+
     def attempt(number: int) -> Operation[T]:
         left = limit - time.monotonic()
         if left <= 0:
+            if failures:  # the pause ran past the limit (a loaded machine): say what failed
+                raise failures[-1]
             raise RequestTimeoutError(
                 f"{call.endpoint}: no time was left to ask", endpoint=call.endpoint
             )
@@ -155,6 +159,7 @@ def _attempts(call: Call[T], *, call_timeout: float, request_timeout: float) -> 
         try:
             result: T = yield send
         except Exception as error:
+            failures.append(error)
             if call.tally is not None:
                 call.tally.count(error)
             raise

@@ -32,8 +32,9 @@ from otpkit.providers import Operation, Pause, Provider, RequestTally, retried, 
 
 __all__ = ["CodeWait", "MessageFilter", "wait_for_sms", "waiting"]
 
-#: What a poll begun at the deadline still gets to finish (the promise is "by T + 1 s").
-LAST_POLL_GRACE = 0.5
+#: What a poll begun at the deadline still gets to finish (the promise is "by T + 1 s", and a
+#: reply's last read may take up to half a second more: the whole-reply check is between reads).
+LAST_POLL_GRACE = 0.3
 #: The least time between two polls woken by pushes: a storm of forged callbacks for an order
 #: costs the provider at most one request per PUSH_GAP.
 PUSH_GAP = 0.5
