@@ -9,9 +9,18 @@ from typing import Any
 import pytest
 
 #: Test files whose module fixtures are worth setting up once per run: under xdist each of these
-#: runs on one worker (tests/demo/test_commands.py: six processes, each with a Chromium, that
-#: every worker taking one of its tests would otherwise start again).
-ONE_WORKER_FILES = frozenset({"tests/demo/test_commands.py"})
+#: runs on one worker, instead of every worker taking one of its tests starting them again
+#: (tests/demo/test_commands.py: six processes, each with a Chromium; the Playwright tests: a
+#: Chromium per module).
+ONE_WORKER_FILES = frozenset(
+    {
+        "tests/demo/test_commands.py",
+        "tests/playwright/test_playwright_async.py",
+        "tests/playwright/test_playwright_sync.py",
+        "tests/playwright/test_widgets_async.py",
+        "tests/playwright/test_widgets_sync.py",
+    }
+)
 
 
 @pytest.fixture(autouse=True)
