@@ -15,6 +15,7 @@ import pytest
 ONE_WORKER_FILES = frozenset(
     {
         "tests/demo/test_commands.py",
+        "tests/demo/test_site_browser.py",
         "tests/playwright/test_playwright_async.py",
         "tests/playwright/test_playwright_sync.py",
         "tests/playwright/test_widgets_async.py",
@@ -48,6 +49,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getoption("dist") != "load":
         return None  # a --dist the user chose
     from xdist.scheduler import LoadScopeScheduling
+
+    # Units in collection order (slow ones first), not those of the most tests first.
+    config.option.loadscopereorder = False
 
     class OneWorkerFiles(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
