@@ -225,7 +225,8 @@ def test_other_failures_are_not_retried_and_one_attempt_is_the_default(
     assert output.count("attempt 1 of 3, ") == 2
     result.stdout.fnmatch_lines(
         [
-            "*CodeTimeoutError: no code for +* after 1.0 s*",
+            # The wait's own time, 1.0 s, or a tenth more on a loaded machine.
+            "*CodeTimeoutError: no code for +* after 1.[01] s*",
             "jesusnumber: 3 rentals, 0 codes received, 3 refunded;*",
             "sandbox jesusnumber:*open rentals 0, double refunds 0",
         ]
