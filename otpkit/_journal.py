@@ -390,7 +390,7 @@ class Journal:
                     now,
                     now,
                     country,
-                    self._sandbox_pids.get(base_url.rstrip("/")),
+                    self.sandbox_pid(base_url),
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -525,6 +525,11 @@ class Journal:
                 " VALUES (?, ?, ?, ?)",
                 (base_url.rstrip("/"), self.host, pid, time.time()),
             )
+
+    def sandbox_pid(self, base_url: str) -> int | None:
+        """The sandbox process the rentals this journal records at ``base_url`` are marked as
+        rented from (see ``sandbox_started``), or None."""
+        return self._sandbox_pids.get(base_url.rstrip("/"))
 
     def running_sandbox(self, base_url: str) -> int | None:
         """The pid of a sandbox process of this host that serves ``base_url`` now, if one does.

@@ -143,6 +143,7 @@ def _entry(row: int, record: dict[str, str]) -> JournalEntry:
         country=record.get("country"),
         failure=record.get("failure"),
         code_at=float(record["code_at"]) if "code_at" in record else None,
+        sandbox_pid=int(record["sandbox_pid"]) if "sandbox_pid" in record else None,
     )
 
 
@@ -248,7 +249,13 @@ class RedisJournal:
             self._write(row, {"state": "failed", "detail": "the local journal refused it"})
             raise
         self._rows[row] = local_row
-        self._write(row, {"local_row": str(local_row)})
+        recorded: Changes = {"local_row": str(local_row)}
+        sandbox_pid = self.local.sandbox_pid(base_url)
+        if sandbox_pid is not None:
+            # The sweep reads rows from Redis: the sandbox mark must be there too, or a rental
+            # of a stopped sandbox would be swept with a key nobody has.
+            recorded["sandbox_pid"] = str(sandbox_pid)
+        self._write(row, recorded)
         return row
 
     def net_spend(self) -> Decimal:

@@ -96,6 +96,7 @@ def test_provider_error_traceback(otp_client):
 """
 
 
+@pytest.mark.slow
 def test_a_plugin_run_never_shows_a_key(audited: Sandbox, tmp_path: Path) -> None:
     (tmp_path / "suite").mkdir()
     (tmp_path / "suite" / "test_audited.py").write_text(textwrap.dedent(SUITE))

@@ -78,7 +78,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["trivial tests", "with the plugin", "-p no:otpkit", "import otpkit", "target"],
     ),
     "rotation.py": (
-        ["--signups", "6", "--workers", "3"],
+        ["--signups", "6", "--workers", "6"],
         [
             "part 1: 6 sign-ups",
             "30 % dead",

@@ -216,3 +216,17 @@ def test_writes_missed_during_a_blip_are_replayed_by_the_heartbeat(
     journal.coordinator.heartbeat.beat()
     entry = journal.entry(row)
     assert entry is not None and (entry.state, entry.codes) == ("closed", 1)
+
+
+def test_the_sandbox_mark_of_a_rental_is_shared_with_every_machine(machine: Machine) -> None:
+    # The sweep reads a coordinated run's rows from Redis: the mark the local row gets
+    # (rented from a sandbox, process N) must be there too, or a stopped sandbox's rental
+    # is swept like a provider's, asking for a key nobody has.
+    a, b = machine(), machine()
+    a.local.sandbox_started("http://127.0.0.1:9", 4321)
+    marked = a.begin("jesusnumber", "http://127.0.0.1:9", "12", Decimal("0.50"))
+    unmarked = rent(a, "9002")
+    seen = b.entry(marked)
+    assert seen is not None and seen.sandbox_pid == 4321
+    other = b.entry(unmarked)
+    assert other is not None and other.sandbox_pid is None

@@ -71,6 +71,7 @@ def fast_clock(sandbox: otpkit.sandbox.Sandbox) -> Iterator[None]:
     thread.join()
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("fast_clock")
 def test_four_machines_share_one_throttle_one_cap_and_push(
     sandbox: otpkit.sandbox.Sandbox,
@@ -146,6 +147,7 @@ def test_rent_within_the_budget(rent_phone_number, n):
 """
 
 
+@pytest.mark.slow
 def test_one_budget_for_all_machines_of_a_ci_run(
     sandbox: otpkit.sandbox.Sandbox, coordinator_url: str, tmp_path: Path
 ) -> None:

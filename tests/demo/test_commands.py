@@ -131,6 +131,8 @@ def accounts(sandbox: Sandbox) -> Accounts:
     return Accounts(sandbox.new_api_key("jesusnumber"), sandbox.new_api_key("sanalnumara"))
 
 
+# Its six processes (two demos, four example runs, each with a Chromium) start once per run:
+# tests/conftest.py keeps this whole file on one xdist worker.
 @pytest.fixture(scope="module")
 def runs(workdir: Path, sandbox: Sandbox, accounts: Accounts) -> Iterator[Processes]:
     limit = max(2, os.cpu_count() or 1)
@@ -212,6 +214,7 @@ def test_a_failed_demo_still_accounts_for_the_money(
     assert "money lost: 0.00" in captured.out
 
 
+@pytest.mark.slow
 def test_demo_signs_up_and_loses_no_money(runs: Processes) -> None:
     run = runs.result("demo")
     assert run.returncode == 0, run.output
@@ -286,6 +289,7 @@ def test_examples_use_the_configured_provider_and_site(
     assert order.messages == 1
 
 
+@pytest.mark.slow
 def test_pytest_signup_example_passes_with_four_workers() -> None:
     """The E2E example suite, as its docstring says to run it: the sandbox and four workers."""
     example = Path(__file__).resolve().parents[2] / "examples" / "pytest_signup"

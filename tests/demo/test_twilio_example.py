@@ -40,6 +40,7 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     return {**env, "OTPKIT_JOURNAL": str(tmp_path / "journal.sqlite3")}
 
 
+@pytest.mark.slow
 def test_against_the_sandbox(tmp_path: Path) -> None:
     finished = run_example(clean_env(tmp_path), "--otp-sandbox", "-n", "2")
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-2000:]

@@ -64,6 +64,7 @@ def test_an_app_the_tests_start_inherits_the_url(otp_sandbox):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two workers"])
 def test_the_app_texts_the_rented_numbers(pytester: pytest.Pytester, workers: list[str]) -> None:
     pytester.makepyfile(APP_SENDS)

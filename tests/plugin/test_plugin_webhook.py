@@ -55,6 +55,7 @@ test_push_on_another_worker = test_push_reaches_a_worker
 """
 
 
+@pytest.mark.slow
 def test_workers_read_the_inbox_with_its_token(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -106,6 +106,7 @@ def test_masking_hides_every_spelling_of_the_number_in_every_text() -> None:
     assert hidden.outcome_detail == "order of *******0503 cancelled (+*******0503)"
 
 
+@pytest.mark.slow
 def test_the_report_holds_every_rental_of_every_run_masked_and_the_ledgers_money(
     pytester: pytest.Pytester,
 ) -> None:
@@ -226,6 +227,7 @@ def test_a_number_that_could_not_be_rented_is_reported_and_counted_as_the_termin
     assert {verdict: int(n) for verdict, n in counted.items()} == report["verdicts"]
 
 
+@pytest.mark.slow
 def test_under_xdist_one_document_holds_both_workers_rentals_numbers_shown(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -225,13 +225,15 @@ def test_other_failures_are_not_retried_and_one_attempt_is_the_default(
     assert output.count("attempt 1 of 3, ") == 2
     result.stdout.fnmatch_lines(
         [
-            "*CodeTimeoutError: no code for +* after 1.0 s*",
+            # The wait's own time, 1.0 s, or a tenth more on a loaded machine.
+            "*CodeTimeoutError: no code for +* after 1.[01] s*",
             "jesusnumber: 3 rentals, 0 codes received, 3 refunded;*",
             "sandbox jesusnumber:*open rentals 0, double refunds 0",
         ]
     )
 
 
+@pytest.mark.slow
 def test_a_suite_with_30_percent_dead_numbers_passes_under_xdist(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -374,6 +376,7 @@ def test_a_wrong_attempts_marker_stops_the_run_at_once(
     result.stderr.fnmatch_lines([f"*@pytest.mark.otp({said}*"])
 
 
+@pytest.mark.slow
 def test_the_example_suite_with_a_real_page_passes_through_dead_numbers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

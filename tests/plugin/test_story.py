@@ -153,6 +153,7 @@ def last_properties(junit: Path) -> dict[str, dict[str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_report_tells_each_rental_with_its_final_outcome_and_verdict(
     pytester: pytest.Pytester,
 ) -> None:
